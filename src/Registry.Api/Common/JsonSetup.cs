@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+using FluentValidation;
+
+namespace Registry.Api.Common;
+
+public static class JsonSetup
+{
+    /// <summary>
+    /// Strict JSON: kebab-case enums, no unknown members (a client cannot smuggle in id, version or
+    /// createdAt), no duplicate keys, no numbers in strings. Failures surface as 400 naming the path.
+    /// </summary>
+    public static IServiceCollection AddRegistryJson(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            var json = options.SerializerOptions;
+            json.Converters.Add(new KebabEnumConverterFactory());
+            json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.AllowDuplicateProperties = false;
+            json.NumberHandling = JsonNumberHandling.Strict;
+        });
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    public static IServiceCollection AddRegistryValidators(this IServiceCollection services)
+    {
+        ValidationFilter.UseJsonPropertyNames();
+        ValidatorOptions.Global.LanguageManager.Enabled = false;
+        var validators = typeof(JsonSetup).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false })
+            .SelectMany(t => t.GetInterfaces()
+                .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>))
+                .Select(i => (service: i, implementation: t)));
+        foreach (var (service, implementation) in validators)
+            services.AddScoped(service, implementation);
+        return services;
+    }
+}

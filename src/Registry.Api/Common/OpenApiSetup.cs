@@ -1,0 +1,109 @@
+using System.ComponentModel;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Registry.Api.Common;
+
+public static class OpenApiSetup
+{
+    public static IServiceCollection AddRegistryOpenApi(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "HFS Registry API",
+                Version = "v1",
+                Description = """
+                    A structured registry of hemifacial-spasm (HFS) cases. Hospital systems post whole cases
+                    (`POST /api/v1/cases` with nested diagnostics, medications and outcomes); analysts filter
+                    cases and ask how patients on each drug fared (`GET /api/v1/analytics/outcomes-by-drug`).
+                    Clinical timing inside a case is relative: day 0 is the admission or first visit. Dates are
+                    partial (`2019`, `2019-04`, `2019-04-15`). Errors are RFC 9457 problem details; a 400 names
+                    each bad field by its JSON path under `errors`.
+                    """,
+            });
+            options.OperationFilter<ParameterDescriptions>();
+            options.OperationFilter<Examples>();
+            options.SupportNonNullableReferenceTypes();
+            options.UseAllOfToExtendReferenceSchemas();
+            var xml = Path.Combine(AppContext.BaseDirectory, "Registry.Api.xml");
+            if (File.Exists(xml)) options.IncludeXmlComments(xml);
+        });
+        return services;
+    }
+
+    public static void UseRegistryOpenApi(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(ui =>
+        {
+            ui.DocumentTitle = "HFS Registry API";
+            ui.SwaggerEndpoint("/swagger/v1/swagger.json", "HFS Registry API v1");
+            ui.EnableTryItOutByDefault();
+            ui.DisplayRequestDuration();
+        });
+    }
+
+    /// <summary>Attaches an example request body to an endpoint's OpenAPI description.</summary>
+    public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(null, example));
+
+    /// <summary>Attaches an example response body for one status code.</summary>
+    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(status, example));
+
+    public sealed record ExampleMetadata(int? Status, object Value);
+
+    /// <summary>Fills in examples declared with WithRequestExample/WithResponseExample, serialized as the API serializes.</summary>
+    private sealed class Examples(IOptions<JsonOptions> json) : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var example in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<ExampleMetadata>())
+            {
+                var node = JsonSerializer.SerializeToNode(example.Value, example.Value.GetType(), json.Value.SerializerOptions);
+                var content = example.Status is null
+                    ? operation.RequestBody?.Content
+                    : operation.Responses?.TryGetValue(example.Status.Value.ToString(), out var response) == true ? response.Content : null;
+                if (content is null) continue;
+                foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example = node?.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies [Description] from handler parameters and from the properties of [AsParameters] records onto
+    /// the matching OpenAPI parameters, so every query and route parameter is explained in Swagger UI.
+    /// </summary>
+    private sealed class ParameterDescriptions : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.Parameters is null || context.MethodInfo is null) return;
+            var descriptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var parameter in context.MethodInfo.GetParameters())
+            {
+                if (parameter.GetCustomAttribute<AsParametersAttribute>() is not null)
+                    foreach (var property in parameter.ParameterType.GetProperties())
+                        AddDescription(descriptions, property.Name, property.GetCustomAttribute<DescriptionAttribute>());
+                else
+                    AddDescription(descriptions, parameter.Name!, parameter.GetCustomAttribute<DescriptionAttribute>());
+            }
+            foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())
+                if (parameter.Name is not null && descriptions.TryGetValue(parameter.Name, out var text))
+                    parameter.Description = text;
+        }
+
+        private static void AddDescription(Dictionary<string, string> into, string name, DescriptionAttribute? attribute)
+        {
+            if (attribute is not null) into[name] = attribute.Description;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Registry.Api.Common;
+
+/// <summary>
+/// Turns what escapes a handler into problem details: malformed requests become 400/413/415 naming the
+/// field, constraint violations that raced past validation become 409/400, an unreachable database
+/// becomes 503, and only the truly unexpected becomes a logged 500 that leaks nothing.
+/// </summary>
+public sealed partial class ProblemExceptionHandler(
+    IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = Describe(exception, context);
+        if (problem.Status >= 500 && problem.Status != StatusCodes.Status503ServiceUnavailable)
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+        else
+            logger.LogInformation("Request answered {Status}: {Title}", problem.Status, problem.Title);
+
+        context.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "5";
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context, ProblemDetails = problem, Exception = exception,
+        });
+    }
+
+    private static ProblemDetails Describe(Exception exception, HttpContext context) => exception switch
+    {
+        BadHttpRequestException { InnerException: JsonException json } => Invalid(JsonPath(json.Path), JsonMessage(json)),
+        BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType =>
+            Problem(415, "Unsupported media type.", "Send the body as JSON with 'Content-Type: application/json'."),
+        BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+            Problem(413, "Request body too large.", "The body exceeds the size this endpoint accepts."),
+        BadHttpRequestException bad when BindFailure().Match(bad.Message) is { Success: true } m =>
+            Invalid(JsonNamingPolicy.CamelCase.ConvertName(m.Groups["name"].Value),
+                $"'{m.Groups["value"].Value}' is not a valid {Describe(m.Groups["type"].Value)}."),
+        BadHttpRequestException bad when MissingBody().IsMatch(bad.Message) =>
+            Invalid("$", "A JSON body is required."),
+        BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request.", bad.Message),
+        DbUpdateException { InnerException: PostgresException pg } => FromPostgres(pg),
+        PostgresException pg => FromPostgres(pg),
+        _ when IsDatabaseUnavailable(exception) =>
+            Problem(503, "Database unavailable.", "The registry database cannot be reached; retry shortly."),
+        OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
+            Problem(499, "Client closed request.", null),
+        _ => Problem(500, "An unexpected error occurred.", "The error has been logged; the request changed nothing."),
+    };
+
+    private static ProblemDetails FromPostgres(PostgresException pg) => pg.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation => Problem(409, "Conflict with an existing record.",
+            $"Another record already holds this value ({pg.ConstraintName})."),
+        PostgresErrorCodes.ForeignKeyViolation => Problem(409, "Conflict with related records.",
+            $"The change would break a reference between records ({pg.ConstraintName})."),
+        PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.StringDataRightTruncation
+            => Problem(400, "The request breaks a rule of the registry.", $"Rejected by the database ({pg.ConstraintName ?? pg.SqlState})."),
+        PostgresErrorCodes.QueryCanceled => Problem(503, "Query took too long.", "The query was cancelled; narrow the filters or retry."),
+        _ when pg.IsTransient => Problem(503, "Database unavailable.", "The registry database is unavailable; retry shortly."),
+        _ => Problem(500, "An unexpected error occurred.", "The error has been logged; the request changed nothing."),
+    };
+
+    private static bool IsDatabaseUnavailable(Exception exception) =>
+        exception is NpgsqlException { IsTransient: true } or SocketException or TimeoutException
+        || exception is InvalidOperationException { InnerException: NpgsqlException or SocketException }
+        || exception.InnerException is NpgsqlException { IsTransient: true } or SocketException;
+
+    private static string JsonPath(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+
+    private static string JsonMessage(JsonException json) =>
+        json.Message.StartsWith("The JSON property", StringComparison.Ordinal)
+            ? "This field is not part of the contract; remove it."
+        : json.Message.Contains("could not be converted", StringComparison.Ordinal)
+            ? "The value has the wrong JSON type for this field."
+        : json.Message.StartsWith("'", StringComparison.Ordinal) || json.Message.Contains("not an allowed value")
+            ? json.Message
+        : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+            ? "This field appears more than once."
+        : "The body is not valid JSON.";
+
+    private static string Describe(string clrType) => clrType.TrimEnd('?') switch
+    {
+        "int" or "Int32" => "whole number",
+        "Guid" => "UUID",
+        _ => "value",
+    };
+
+    private static ValidationProblemDetails Invalid(string path, string message) =>
+        new(new Dictionary<string, string[]> { [path] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest, Title = "The request has invalid fields.",
+        };
+
+    private static ProblemDetails Problem(int status, string title, string? detail) =>
+        new() { Status = status, Title = title, Detail = detail };
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>\w+)" from "(?<value>.*)"\.$""")]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("""^(Required parameter .* was not provided from body|Implicit body inferred for parameter .* but no body was provided)""")]
+    private static partial Regex MissingBody();
+}

@@ -1,0 +1,53 @@
+using FluentValidation;
+
+namespace Registry.Api.Common;
+
+/// <summary>
+/// Runs the registered FluentValidation validator of every handler argument that has one (bodies and
+/// [AsParameters] query records) and answers 400 with JSON-path keys before the handler runs.
+/// </summary>
+public static class ValidationFilter
+{
+    public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilterFactory(Create);
+        builder.WithMetadata(new ProducesResponseTypeMetadata(
+            StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+        return builder;
+    }
+
+    private static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var targets = context.MethodInfo.GetParameters()
+            .Select((parameter, index) => (index, validator: typeof(IValidator<>).MakeGenericType(parameter.ParameterType)))
+            .Where(t => context.ApplicationServices.GetService<IServiceProviderIsService>()!.IsService(t.validator))
+            .ToArray();
+        if (targets.Length == 0) return next;
+
+        return async invocation =>
+        {
+            var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var (index, validatorType) in targets)
+            {
+                if (invocation.Arguments[index] is not { } argument) continue;
+                var validator = (IValidator)invocation.HttpContext.RequestServices.GetRequiredService(validatorType);
+                var result = await validator.ValidateAsync(new ValidationContext<object>(argument), invocation.HttpContext.RequestAborted);
+                foreach (var failure in result.Errors)
+                {
+                    var key = string.IsNullOrEmpty(failure.PropertyName) ? "$" : failure.PropertyName;
+                    if (!errors.TryGetValue(key, out var messages)) errors[key] = messages = [];
+                    messages.Add(failure.ErrorMessage);
+                }
+            }
+            return errors.Count == 0
+                ? await next(invocation)
+                : TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
+                    title: "The request has invalid fields.");
+        };
+    }
+
+    /// <summary>FluentValidation reports "Medications[0].Dose.Amount"; clients send "medications[0].dose.amount".</summary>
+    public static void UseJsonPropertyNames() =>
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
+            member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+}

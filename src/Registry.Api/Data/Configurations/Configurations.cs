@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Registry.Api.Cases;
+using Registry.Api.Diagnostics;
+using Registry.Api.Hospitals;
+using Registry.Api.Medications;
+using Registry.Api.Outcomes;
+using Registry.Api.Patients;
+using Registry.Api.Vocabulary;
+
+namespace Registry.Api.Data.Configurations;
+
+internal sealed class HospitalConfiguration : IEntityTypeConfiguration<Hospital>
+{
+    public void Configure(EntityTypeBuilder<Hospital> b) => b.ToTable("hospitals").Versioned();
+}
+
+internal sealed class PatientConfiguration : IEntityTypeConfiguration<Patient>
+{
+    public void Configure(EntityTypeBuilder<Patient> b) => b.ToTable("patients").Versioned();
+}
+
+internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
+{
+    public void Configure(EntityTypeBuilder<Case> b)
+    {
+        b.ToTable("cases").Versioned();
+        b.Property(c => c.FinalOutcomeStatus).ValueGeneratedOnAddOrUpdate();
+        b.Property(c => c.FinalOutcomeDay).ValueGeneratedOnAddOrUpdate();
+        b.Property(c => c.FirstImprovementDay).ValueGeneratedOnAddOrUpdate();
+        b.HasMany(c => c.Diagnostics).WithOne().HasForeignKey(d => d.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(c => c.Medications).WithOne().HasForeignKey(m => m.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(c => c.Outcomes).WithOne().HasForeignKey(o => o.CaseId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class DiagnosticConfiguration : IEntityTypeConfiguration<Diagnostic>
+{
+    public void Configure(EntityTypeBuilder<Diagnostic> b)
+    {
+        b.ToTable("diagnostics").Versioned();
+        b.OwnsMany(d => d.Measurements, m =>
+        {
+            m.ToJson("measurements");
+            m.Property(x => x.Name).HasJsonPropertyName("name");
+            m.Property(x => x.Value).HasJsonPropertyName("value");
+            m.Property(x => x.Unit).HasJsonPropertyName("unit");
+        });
+    }
+}
+
+internal sealed class MedicationConfiguration : IEntityTypeConfiguration<Medication>
+{
+    public void Configure(EntityTypeBuilder<Medication> b)
+    {
+        b.ToTable("medications").Versioned();
+        b.OwnsMany(m => m.Adjustments, a =>
+        {
+            a.ToJson("adjustments");
+            a.Property(x => x.Day).HasJsonPropertyName("day");
+            a.Property(x => x.Change).HasJsonPropertyName("change");
+            a.Property(x => x.Note).HasJsonPropertyName("note");
+        });
+    }
+}
+
+internal sealed class OutcomeConfiguration : IEntityTypeConfiguration<Outcome>
+{
+    public void Configure(EntityTypeBuilder<Outcome> b) => b.ToTable("outcomes").Versioned();
+}
+
+internal sealed class DrugConfiguration : IEntityTypeConfiguration<Drug>
+{
+    public void Configure(EntityTypeBuilder<Drug> b)
+    {
+        b.ToTable("drugs");
+        b.HasKey(d => d.Code);
+    }
+}
+
+internal static class VersionedConfiguration
+{
+    /// <summary>The version column is the optimistic-concurrency token of every resource.</summary>
+    public static EntityTypeBuilder<T> Versioned<T>(this EntityTypeBuilder<T> b) where T : Versioned
+    {
+        b.HasKey(e => e.Id);
+        b.Property(e => e.Id).ValueGeneratedNever();
+        b.Property(e => e.Version).IsConcurrencyToken();
+        return b;
+    }
+}

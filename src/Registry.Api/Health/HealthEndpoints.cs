@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Registry.Api.Health;
+
+public static class HealthEndpoints
+{
+    public sealed record HealthResponse(string Status, string? Detail = null);
+
+    public static void MapHealth(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/health").WithTags("Health");
+        group.MapGet("/live", Live).WithName("Live")
+            .WithSummary("Liveness")
+            .WithDescription("Answers 200 while the process is up; it does not touch the database.");
+        group.MapGet("/ready", Ready).WithName("Ready")
+            .WithSummary("Readiness")
+            .WithDescription("Answers 200 when the database answers a query within 3 seconds, else 503 with the reason.")
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static Ok<HealthResponse> Live() => TypedResults.Ok(new HealthResponse("live"));
+
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(
+        NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT count(*) FROM schema_migrations");
+            await command.ExecuteScalarAsync(timeout.Token);
+            return TypedResults.Ok(new HealthResponse("ready"));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            return TypedResults.Json(new HealthResponse("unavailable", "The database did not answer."),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

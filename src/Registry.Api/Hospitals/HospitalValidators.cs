@@ -1,0 +1,14 @@
+using FluentValidation;
+using Registry.Api.Common;
+
+namespace Registry.Api.Hospitals;
+
+public sealed class HospitalRequestValidator : AbstractValidator<HospitalRequest>
+{
+    public HospitalRequestValidator()
+    {
+        RuleFor(h => h.Name).RequiredText(RequestLimits.ShortText);
+        RuleFor(h => h.City).OptionalText(100);
+        RuleFor(h => h.Country).OptionalText(100);
+    }
+}

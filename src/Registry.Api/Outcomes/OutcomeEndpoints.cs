@@ -1,0 +1,6 @@
+namespace Registry.Api.Outcomes;
+
+public static class OutcomeEndpoints
+{
+    public static IEndpointRouteBuilder MapOutcomes(this IEndpointRouteBuilder routes) => routes; // TODO
+}

@@ -1,0 +1,46 @@
+using Registry.Api.Analytics;
+using Registry.Api.Cases;
+using Registry.Api.Common;
+using Registry.Api.Data;
+using Registry.Api.Diagnostics;
+using Registry.Api.Health;
+using Registry.Api.Hospitals;
+using Registry.Api.Medications;
+using Registry.Api.Outcomes;
+using Registry.Api.Patients;
+using Registry.Api.Seeding;
+using Registry.Api.Vocabulary;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddRegistryDatabase();
+builder.Services.AddRegistryJson();
+builder.Services.AddRegistryValidators();
+builder.Services.AddRegistryOpenApi();
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddScoped<SeedLoader>();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRegistryOpenApi();
+
+var api = app.MapGroup("/api/v1").WithValidation();
+api.MapHospitals();
+api.MapPatients();
+api.MapCases();
+api.MapDiagnostics();
+api.MapMedications();
+api.MapOutcomes();
+api.MapAnalytics();
+api.MapVocabulary();
+app.MapHealth();
+
+await app.PrepareDatabaseAsync();
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,10 @@
+namespace Registry.Api.Vocabulary;
+
+public sealed class Drug
+{
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public string? AtcCode { get; set; }
+    public required string DrugClass { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,56 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+using Registry.Api.Common;
+
+namespace Registry.Tests.Infrastructure;
+
+/// <summary>
+/// The API under test, over HTTP, backed by a database of its own cloned from the migrated template.
+/// Use one per test class (IClassFixture) so classes never see each other's rows.
+/// </summary>
+public sealed class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string _database = $"test_{Guid.NewGuid():N}"[..20];
+    private PostgresServer? _server;
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The serializer options the API uses, for reading responses into contracts.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.InstanceAsync();
+        ConnectionString = await _server.CreateDatabaseAsync(_database);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
+    }
+
+    /// <summary>Reads stored state directly, to check what a request did (or did not) change.</summary>
+    public async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return await connection.QuerySingleAsync<T>(sql, parameters);
+    }
+
+    public async Task<int> ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return await connection.ExecuteAsync(sql, parameters);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        if (_server is not null) await _server.DropDatabaseAsync(_database);
+    }
+}
