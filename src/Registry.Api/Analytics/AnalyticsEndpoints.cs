@@ -1,6 +1,36 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Registry.Api.Cases;
+using Registry.Api.Common;
+
 namespace Registry.Api.Analytics;
 
 public static class AnalyticsEndpoints
 {
-    public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder routes) => routes; // TODO
+    public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/analytics").WithTags("Analytics");
+
+        group.MapGet("/outcomes-by-drug", OutcomesByDrug).WithName("OutcomesByDrug")
+            .WithSummary("How patients on each drug fared")
+            .WithDescription("""
+                For the cases matching the filters (the same filters as `GET /cases`), one entry per drug given:
+                the number of cases, the count of each final-outcome status (the latest assessment by day), the
+                share improved-or-better among assessed cases, and the median day of first improvement. A case
+                given several drugs counts once under each. Computed by PostgreSQL in one GROUP BY.
+                """)
+            .WithResponseExample(StatusCodes.Status200OK, new OutcomesByDrugReport(2,
+            [
+                new DrugOutcomes("thiamine", "Vitamin B1 (thiamine)", "A11DA01", "vitamin (neurotrophic)", 2,
+                    new FinalOutcomeCounts(1, 1, 0, 0, 0, 0), 2, 1.0, 6.5),
+                new DrugOutcomes("gabapentin", "Gabapentin", "N03AX12", "anticonvulsant", 1,
+                    new FinalOutcomeCounts(1, 0, 0, 0, 0, 0), 1, 1.0, 5),
+            ]));
+
+        return group;
+    }
+
+    private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
+        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, ct));
 }

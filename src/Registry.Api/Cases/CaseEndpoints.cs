@@ -1,6 +1,112 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Registry.Api.Common;
+using Registry.Api.Data;
+using Registry.Api.Vocabulary;
+
 namespace Registry.Api.Cases;
 
 public static class CaseEndpoints
 {
-    public static IEndpointRouteBuilder MapCases(this IEndpointRouteBuilder routes) => routes; // TODO
+    public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/cases").WithTags("Cases");
+
+        group.MapGet("/", List).WithName("ListCases")
+            .WithSummary("Search cases")
+            .WithDescription("""
+                Cases matching every filter given, one page at a time (keyset paging: pass `nextCursor` back as
+                `cursor`; it is null on the last page). Each item is the case's own fields with its drugs and final
+                outcome — `GET /cases/{id}` returns the whole case. Unknown drug codes and invalid enum values are
+                400s, not empty pages.
+                """)
+            .WithResponseExample(StatusCodes.Status200OK, CaseExamples.Page);
+        group.MapGet("/{id:guid}", Get).WithName("GetCase")
+            .WithSummary("Get a whole case")
+            .WithDescription("The case with its diagnostics, medications (with each drug's ATC code and class) and outcomes, and its final outcome.")
+            .WithResponseExample(StatusCodes.Status200OK, CaseExamples.Response)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", Create).WithName("CreateCase")
+            .WithSummary("Submit a whole case")
+            .WithDescription("""
+                Stores a whole case document — the case with nested `diagnostics`, `medications` and `outcomes` —
+                in one transaction: all of it or nothing. Name the patient by `patientId`, or inline as `patient`
+                (matched by pseudonym within `hospitalId`, else created). `hospitalId` is derived from the patient
+                when absent; a mismatch is a 400. A `sourceCaseId` the hospital already used answers 409 with the
+                existing case's id and location, so a re-sent case is never duplicated.
+                """)
+            .WithRequestExample(CaseExamples.Document)
+            .WithResponseExample(StatusCodes.Status201Created, CaseExamples.Response)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPut("/{id:guid}", Replace).WithName("ReplaceCase")
+            .WithSummary("Correct a case")
+            .WithDescription("""
+                Replaces the case's own fields with the document's. Each child list the document carries
+                (`diagnostics`, `medications`, `outcomes`) replaces the stored one wholesale; a list left out is
+                kept as stored. The version increases by one. A case cannot move to another hospital.
+                """)
+            .WithRequestExample(CaseExamples.Document)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteCase")
+            .WithSummary("Delete a case")
+            .WithDescription("Deletes the case with its diagnostics, medications and outcomes. The patient is kept.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    private static async Task<Ok<CasePage>> List([AsParameters] CaseListQuery query, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        TypedResults.Ok(await CaseListQueries.ReadPageAsync(dataSource, query, ct));
+
+    private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
+        [Description("The case's id.")] Guid id, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
+        await ReadAsync(db, id, ct) is { } found
+            ? TypedResults.Ok(found.ToResponse(await drugs.AllAsync(ct)))
+            : Problems.NotFound("case", id);
+
+    private static async Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
+        await writer.CreateAsync(document, null, ct) switch
+        {
+            CaseWriteResult.Created created => TypedResults.Created(
+                $"/api/v1/cases/{created.Id}", (await ReadAsync(db, created.Id, ct))!.ToResponse(await drugs.AllAsync(ct))),
+            CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+            CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
+            var other => throw new InvalidOperationException($"Unexpected result {other}"),
+        };
+
+    private static async Task<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>> Replace(
+        [Description("The case's id.")] Guid id, CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs,
+        CancellationToken ct) =>
+        await writer.ReplaceAsync(id, document, ct) switch
+        {
+            CaseWriteResult.Updated => TypedResults.Ok((await ReadAsync(db, id, ct))!.ToResponse(await drugs.AllAsync(ct))),
+            CaseWriteResult.NotFound => Problems.NotFound("case", id),
+            CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+            CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
+            var other => throw new InvalidOperationException($"Unexpected result {other}"),
+        };
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        [Description("The case's id.")] Guid id, RegistryDb db, CancellationToken ct) =>
+        await db.Cases.Where(c => c.Id == id).ExecuteDeleteAsync(ct) == 0
+            ? Problems.NotFound("case", id)
+            : TypedResults.NoContent();
+
+    private static Task<Case?> ReadAsync(RegistryDb db, Guid id, CancellationToken ct) =>
+        db.Cases.AsNoTracking().AsSplitQuery()
+            .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
+            .FirstOrDefaultAsync(c => c.Id == id, ct);
+
+    private static ProblemHttpResult DuplicateProblem(CaseWriteResult.Duplicate duplicate) => Problems.Conflict(
+        "Case already registered.",
+        $"This hospital already has a case with sourceCaseId '{duplicate.SourceCaseId}'. Correct it with PUT /api/v1/cases/{duplicate.ExistingId}.",
+        new Dictionary<string, object?>
+        {
+            ["existingCaseId"] = duplicate.ExistingId,
+            ["existingCaseLocation"] = $"/api/v1/cases/{duplicate.ExistingId}",
+        });
 }

@@ -1,4 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Patients;
 
 namespace Registry.Api.Cases;
 
@@ -6,17 +10,126 @@ namespace Registry.Api.Cases;
 public abstract record CaseWriteResult
 {
     public sealed record Created(Guid Id) : CaseWriteResult;
+    public sealed record Updated(Case Case) : CaseWriteResult;
     /// <summary>The document referred to things that do not exist or do not fit together; keys are JSON paths.</summary>
     public sealed record Invalid(Dictionary<string, string[]> Errors) : CaseWriteResult;
     /// <summary>The hospital already holds a case with this sourceCaseId.</summary>
-    public sealed record Duplicate(Guid ExistingId) : CaseWriteResult;
+    public sealed record Duplicate(Guid ExistingId, string SourceCaseId) : CaseWriteResult;
+    public sealed record NotFound : CaseWriteResult;
 }
 
-/// <summary>Stores whole case documents atomically; used by POST /cases and by the seed loader.</summary>
+/// <summary>
+/// Stores whole case documents atomically (one SaveChanges: patient, case and children in one transaction);
+/// used by POST/PUT /cases and by the seed loader. Checks what a validator cannot: that referenced rows
+/// exist, that the hospital fits the patient, and that sourceCaseId is not already taken.
+/// </summary>
 public sealed class CaseWriter(RegistryDb db)
 {
     /// <param name="document">A document that passed CaseDocumentValidator.</param>
     /// <param name="id">A fixed id for the case (seeds); null to generate one.</param>
-    public Task<CaseWriteResult> CreateAsync(CaseDocument document, Guid? id, CancellationToken ct) =>
-        throw new NotImplementedException(); // being written on main
+    public async Task<CaseWriteResult> CreateAsync(CaseDocument document, Guid? id, CancellationToken ct)
+    {
+        var (patient, problem) = await ResolvePatientAsync(document, ct);
+        if (problem is not null) return problem;
+
+        if (await FindBySourceIdAsync(patient!.HospitalId, document.SourceCaseId, null, ct) is { } existing)
+            return new CaseWriteResult.Duplicate(existing, document.SourceCaseId!);
+
+        var entity = new Case
+        {
+            Id = id ?? Guid.CreateVersion7(), HospitalId = patient.HospitalId, PatientId = patient.Id,
+            PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "",
+        };
+        document.ApplyTo(entity);
+        document.ReplaceChildren(entity);
+        db.Cases.Add(entity);
+        return await SaveAsync(document, patient.HospitalId, new CaseWriteResult.Created(entity.Id), ct);
+    }
+
+    /// <summary>Replaces a case's own fields, and each child list the document carries (absent lists are kept).</summary>
+    public async Task<CaseWriteResult> ReplaceAsync(Guid id, CaseDocument document, CancellationToken ct)
+    {
+        var entity = await db.Cases
+            .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
+            .AsSplitQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (entity is null) return new CaseWriteResult.NotFound();
+
+        var (patient, problem) = await ResolvePatientAsync(document, ct);
+        if (problem is not null) return problem;
+        if (patient!.HospitalId != entity.HospitalId)
+            return Invalid(document.PatientId is not null ? "patientId" : "hospitalId",
+                "A case cannot move to another hospital; delete it and create it again there.");
+
+        if (await FindBySourceIdAsync(entity.HospitalId, document.SourceCaseId, id, ct) is { } existing)
+            return new CaseWriteResult.Duplicate(existing, document.SourceCaseId!);
+
+        entity.PatientId = patient.Id;
+        document.ApplyTo(entity);
+        if (document.Diagnostics is not null) db.Diagnostics.RemoveRange(entity.Diagnostics);
+        if (document.Medications is not null) db.Medications.RemoveRange(entity.Medications);
+        if (document.Outcomes is not null) db.Outcomes.RemoveRange(entity.Outcomes);
+        document.ReplaceChildren(entity);
+        // A replaced child list alone still changes the case: bump its version too.
+        db.Entry(entity).Property(c => c.UpdatedAt).IsModified = true;
+        return await SaveAsync(document, entity.HospitalId, new CaseWriteResult.Updated(entity), ct);
+    }
+
+    private async Task<CaseWriteResult> SaveAsync(CaseDocument document, Guid hospitalId, CaseWriteResult success, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return success;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg)
+        {
+            // Lost a race with a concurrent request carrying the same sourceCaseId or new pseudonym.
+            db.ChangeTracker.Clear();
+            if (pg.ConstraintName == "cases_source_case_id_per_hospital"
+                && await FindBySourceIdAsync(hospitalId, document.SourceCaseId, null, ct) is { } existing)
+                return new CaseWriteResult.Duplicate(existing, document.SourceCaseId!);
+            throw;
+        }
+    }
+
+    private async Task<(Patient? Patient, CaseWriteResult? Problem)> ResolvePatientAsync(CaseDocument document, CancellationToken ct)
+    {
+        if (document.PatientId is { } patientId)
+        {
+            var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == patientId, ct);
+            if (patient is null) return (null, Invalid("patientId", "No patient has this id."));
+            if (document.HospitalId is { } given && given != patient.HospitalId)
+                return (null, Invalid("hospitalId",
+                    $"The patient belongs to hospital '{patient.HospitalId}'; a case's hospital is its patient's hospital."));
+            return (patient, null);
+        }
+
+        var inline = document.Patient!;
+        var hospitalId = document.HospitalId!.Value;
+        if (!await db.Hospitals.AnyAsync(h => h.Id == hospitalId, ct))
+            return (null, Invalid("hospitalId", "No hospital has this id."));
+
+        var pseudonym = inline.Pseudonym!.Trim();
+        var known = await db.Patients.FirstOrDefaultAsync(p => p.HospitalId == hospitalId && p.Pseudonym == pseudonym, ct);
+        if (known is null)
+        {
+            known = new Patient { HospitalId = hospitalId, Pseudonym = pseudonym, Sex = inline.Sex!.Value.ToCode(), BirthYear = inline.BirthYear };
+            db.Patients.Add(known);
+            return (known, null);
+        }
+        if (known.Sex != inline.Sex!.Value.ToCode())
+            return (null, Invalid("patient.sex", $"Patient '{pseudonym}' is recorded as {known.Sex}; correct the patient first."));
+        if (inline.BirthYear is { } year && known.BirthYear is { } stored && stored != year)
+            return (null, Invalid("patient.birthYear", $"Patient '{pseudonym}' is recorded as born in {stored}."));
+        known.BirthYear ??= inline.BirthYear;
+        return (known, null);
+    }
+
+    private async Task<Guid?> FindBySourceIdAsync(Guid hospitalId, string? sourceCaseId, Guid? except, CancellationToken ct) =>
+        sourceCaseId is null ? null
+        : await db.Cases.AsNoTracking()
+            .Where(c => c.HospitalId == hospitalId && c.SourceCaseId == sourceCaseId && c.Id != except)
+            .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+
+    private static CaseWriteResult.Invalid Invalid(string path, string message) => new(new() { [path] = [message] });
 }

@@ -15,6 +15,7 @@ public static class DatabaseSetup
                 "No database configured. Set ConnectionStrings__Registry, or start the API with ./run.sh, " +
                 "which sets up a local PostgreSQL by itself.");
 
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton<Migrator>();

@@ -17,7 +17,11 @@ internal sealed class HospitalConfiguration : IEntityTypeConfiguration<Hospital>
 
 internal sealed class PatientConfiguration : IEntityTypeConfiguration<Patient>
 {
-    public void Configure(EntityTypeBuilder<Patient> b) => b.ToTable("patients").Versioned();
+    public void Configure(EntityTypeBuilder<Patient> b)
+    {
+        b.ToTable("patients").Versioned();
+        b.HasOne<Hospital>().WithMany().HasForeignKey(p => p.HospitalId).OnDelete(DeleteBehavior.Restrict);
+    }
 }
 
 internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
@@ -25,6 +29,10 @@ internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
     public void Configure(EntityTypeBuilder<Case> b)
     {
         b.ToTable("cases").Versioned();
+        // Relationships EF needs to order inserts (patient before case); the database's own foreign keys
+        // are stricter: cases reference (patient id, hospital id) so a case can never cross hospitals.
+        b.HasOne<Patient>().WithMany().HasForeignKey(c => c.PatientId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Hospital>().WithMany().HasForeignKey(c => c.HospitalId).OnDelete(DeleteBehavior.Restrict);
         b.Property(c => c.FinalOutcomeStatus).ValueGeneratedOnAddOrUpdate();
         b.Property(c => c.FinalOutcomeDay).ValueGeneratedOnAddOrUpdate();
         b.Property(c => c.FirstImprovementDay).ValueGeneratedOnAddOrUpdate();

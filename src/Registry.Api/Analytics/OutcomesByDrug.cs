@@ -1,0 +1,89 @@
+using Dapper;
+using Npgsql;
+using Registry.Api.Cases;
+
+namespace Registry.Api.Analytics;
+
+/// <summary>How the cases given one drug fared.</summary>
+/// <param name="Drug">The drug's vocabulary code.</param>
+/// <param name="DrugName">Its name.</param>
+/// <param name="AtcCode">Its ATC code, when it has one.</param>
+/// <param name="DrugClass">Its class.</param>
+/// <param name="Cases">Cases (matching the filters) in which the drug was given.</param>
+/// <param name="FinalOutcomes">How many of those cases ended in each final-outcome status; notAssessed counts cases without any assessment.</param>
+/// <param name="ImprovedOrBetter">Cases whose final outcome is improved, marked-improvement or resolved.</param>
+/// <param name="ImprovedOrBetterShare">ImprovedOrBetter divided by the cases that have an assessment (0–1); null when none has.</param>
+/// <param name="MedianDaysToFirstImprovement">Median, over cases that ever improved, of the first day an assessment found them improved or better; null when none did.</param>
+public sealed record DrugOutcomes(
+    string Drug, string DrugName, string? AtcCode, string DrugClass, int Cases, FinalOutcomeCounts FinalOutcomes,
+    int ImprovedOrBetter, double? ImprovedOrBetterShare, double? MedianDaysToFirstImprovement);
+
+public sealed record FinalOutcomeCounts(int Resolved, int MarkedImprovement, int Improved, int Unchanged, int Worsened, int NotAssessed);
+
+/// <param name="TotalCases">Cases matching the filters, with or without medications.</param>
+/// <param name="Drugs">One entry per drug given in those cases, most cases first.</param>
+public sealed record OutcomesByDrugReport(int TotalCases, List<DrugOutcomes> Drugs);
+
+public static class OutcomesByDrugQuery
+{
+    private sealed class Row
+    {
+        public string Drug { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string? AtcCode { get; init; }
+        public string DrugClass { get; init; } = "";
+        public int Cases { get; init; }
+        public int Resolved { get; init; }
+        public int MarkedImprovement { get; init; }
+        public int Improved { get; init; }
+        public int Unchanged { get; init; }
+        public int Worsened { get; init; }
+        public int NotAssessed { get; init; }
+        public double? MedianDays { get; init; }
+    }
+
+    /// <summary>One GROUP BY in PostgreSQL over the filtered cases joined to their distinct drugs.</summary>
+    public static async Task<OutcomesByDrugReport> RunAsync(NpgsqlDataSource dataSource, CaseFilters filters, CancellationToken ct)
+    {
+        var (where, parameters) = filters.ToSql();
+        var sql = $"""
+            WITH filtered AS (
+                SELECT c.id, c.final_outcome_status AS status, c.first_improvement_day
+                FROM cases c JOIN patients p ON p.id = c.patient_id
+                WHERE {where}
+            ), given AS (
+                SELECT DISTINCT m.case_id, m.drug FROM medications m JOIN filtered f ON f.id = m.case_id
+            )
+            SELECT g.drug, d.name, d.atc_code, d.drug_class,
+                   count(*)::int AS cases,
+                   count(*) FILTER (WHERE f.status = 'resolved')::int AS resolved,
+                   count(*) FILTER (WHERE f.status = 'marked-improvement')::int AS marked_improvement,
+                   count(*) FILTER (WHERE f.status = 'improved')::int AS improved,
+                   count(*) FILTER (WHERE f.status = 'unchanged')::int AS unchanged,
+                   count(*) FILTER (WHERE f.status = 'worsened')::int AS worsened,
+                   count(*) FILTER (WHERE f.status IS NULL)::int AS not_assessed,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY f.first_improvement_day) AS median_days
+            FROM given g
+            JOIN filtered f ON f.id = g.case_id
+            JOIN drugs d ON d.code = g.drug
+            GROUP BY g.drug, d.name, d.atc_code, d.drug_class
+            ORDER BY cases DESC, g.drug;
+            SELECT count(*)::int FROM cases c JOIN patients p ON p.id = c.patient_id WHERE {where};
+            """;
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+        var rows = await results.ReadAsync<Row>();
+        var total = await results.ReadSingleAsync<int>();
+        return new OutcomesByDrugReport(total, rows.Select(ToOutcomes).ToList());
+    }
+
+    private static DrugOutcomes ToOutcomes(Row r)
+    {
+        var better = r.Resolved + r.MarkedImprovement + r.Improved;
+        var assessed = r.Cases - r.NotAssessed;
+        return new DrugOutcomes(r.Drug, r.Name, r.AtcCode, r.DrugClass, r.Cases,
+            new FinalOutcomeCounts(r.Resolved, r.MarkedImprovement, r.Improved, r.Unchanged, r.Worsened, r.NotAssessed),
+            better, assessed == 0 ? null : Math.Round((double)better / assessed, 4), r.MedianDays);
+    }
+}
