@@ -21,12 +21,10 @@ public static class CaseEndpoints
                 `cursor`; it is null on the last page). Each item is the case's own fields with its drugs and final
                 outcome — `GET /cases/{id}` returns the whole case. Unknown drug codes and invalid enum values are
                 400s, not empty pages.
-                """)
-            .WithResponseExample(StatusCodes.Status200OK, CaseExamples.Page);
+                """);
         group.MapGet("/{id:guid}", Get).WithName("GetCase")
             .WithSummary("Get a whole case")
             .WithDescription("The case with its diagnostics, medications (with each drug's ATC code and class) and outcomes, and its final outcome.")
-            .WithResponseExample(StatusCodes.Status200OK, CaseExamples.Response)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", Create).WithName("CreateCase")
             .WithSummary("Submit a whole case")
@@ -37,8 +35,6 @@ public static class CaseEndpoints
                 when absent; a mismatch is a 400. A `sourceCaseId` the hospital already used answers 409 with the
                 existing case's id and location, so a re-sent case is never duplicated.
                 """)
-            .WithRequestExample(CaseExamples.Document)
-            .WithResponseExample(StatusCodes.Status201Created, CaseExamples.Response)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceCase")
             .WithSummary("Correct a case")
@@ -47,7 +43,6 @@ public static class CaseEndpoints
                 (`diagnostics`, `medications`, `outcomes`) replaces the stored one wholesale; a list left out is
                 kept as stored. The version increases by one. A case cannot move to another hospital.
                 """)
-            .WithRequestExample(CaseExamples.Document)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteCase")

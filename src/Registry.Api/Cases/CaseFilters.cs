@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 using System.Data;
 using System.Text;
 using Dapper;
@@ -14,30 +15,39 @@ namespace Registry.Api.Cases;
 public class CaseFilters
 {
     [Description("Only cases given this drug (a vocabulary code, e.g. gabapentin).")]
+    [FromQuery(Name = "drug")]
     public string? Drug { get; init; }
 
     [Description("Only cases whose final outcome (latest assessment by day) has this status: resolved, marked-improvement, improved, unchanged or worsened.")]
+    [FromQuery(Name = "outcome")]
     public string? Outcome { get; init; }
 
     [Description("Only patients of this sex: male, female, other or unknown.")]
+    [FromQuery(Name = "sex")]
     public string? Sex { get; init; }
 
     [Description("Only cases with ageAtPresentation at least this (years).")]
+    [FromQuery(Name = "minAge")]
     public int? MinAge { get; init; }
 
     [Description("Only cases with ageAtPresentation at most this (years).")]
+    [FromQuery(Name = "maxAge")]
     public int? MaxAge { get; init; }
 
     [Description("Only cases on this side: left, right or bilateral.")]
+    [FromQuery(Name = "side")]
     public string? Side { get; init; }
 
     [Description("Only cases of this hospital.")]
+    [FromQuery(Name = "hospitalId")]
     public Guid? HospitalId { get; init; }
 
     [Description("Only cases presenting on or after this partial date (2019, 2019-04 or 2019-04-15).")]
+    [FromQuery(Name = "from")]
     public string? From { get; init; }
 
     [Description("Only cases presenting on or before the end of this partial date (2019 means through 2019-12-31).")]
+    [FromQuery(Name = "to")]
     public string? To { get; init; }
 
     /// <summary>

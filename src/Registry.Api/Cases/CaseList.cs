@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 using System.Data;
 using System.Globalization;
 using System.Text;
@@ -15,12 +16,15 @@ namespace Registry.Api.Cases;
 public sealed class CaseListQuery : CaseFilters
 {
     [Description("Order: -createdAt (default, newest first), createdAt, presentationDate, -presentationDate, age, -age. Ties are broken by id.")]
+    [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
 
     [Description("Page size, 1 to 200 (default 50).")]
+    [FromQuery(Name = "limit")]
     public int? Limit { get; init; }
 
     [Description("The nextCursor of the previous page. Pages stay stable while cases are added: nothing is skipped or repeated.")]
+    [FromQuery(Name = "cursor")]
     public string? Cursor { get; init; }
 }
 

@@ -61,20 +61,48 @@ public static class OpenApiSetup
 
     public sealed record ExampleMetadata(int? Status, object Value);
 
-    /// <summary>Fills in examples declared with WithRequestExample/WithResponseExample, serialized as the API serializes.</summary>
-    private sealed class Examples(IOptions<JsonOptions> json) : IOperationFilter
+    /// <summary>
+    /// Fills every request body and response with an example: the one the endpoint declared
+    /// (WithRequestExample/WithResponseExample) if any, else the catalog's example for the declared type.
+    /// </summary>
+    private sealed class Examples(IOptions<JsonOptions> json, IServiceScopeFactory scopes) : IOperationFilter
     {
+        private readonly Lazy<Documentation.ApiExamples> _catalog = new(() =>
+        {
+            using var scope = scopes.CreateScope();
+            var drugs = scope.ServiceProvider.GetRequiredService<Vocabulary.DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return new Documentation.ApiExamples(Documentation.ApiExamples.ReadFirstSeed(json.Value.SerializerOptions), drugs);
+        });
+
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
-            foreach (var example in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<ExampleMetadata>())
+            var declared = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<ExampleMetadata>().ToList();
+
+            if (operation.RequestBody?.Content is { } requestContent)
             {
-                var node = JsonSerializer.SerializeToNode(example.Value, example.Value.GetType(), json.Value.SerializerOptions);
-                var content = example.Status is null
-                    ? operation.RequestBody?.Content
-                    : operation.Responses?.TryGetValue(example.Status.Value.ToString(), out var response) == true ? response.Content : null;
-                if (content is null) continue;
-                foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example = node?.DeepClone();
+                var bodyType = context.ApiDescription.ParameterDescriptions
+                    .FirstOrDefault(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body)?.Type;
+                var example = declared.FirstOrDefault(e => e.Status is null)?.Value
+                    ?? (bodyType is null ? null : _catalog.Value.For(bodyType));
+                Set(requestContent, example);
             }
+
+            foreach (var (code, response) in operation.Responses ?? [])
+            {
+                if (response.Content is null || !int.TryParse(code, out var status)) continue;
+                var type = context.ApiDescription.SupportedResponseTypes.FirstOrDefault(r => r.StatusCode == status)?.Type;
+                var example = declared.FirstOrDefault(e => e.Status == status)?.Value
+                    ?? (type is null ? null : _catalog.Value.For(type))
+                    ?? (status >= 400 ? Documentation.ApiExamples.Problem(status) : null);
+                Set(response.Content, example);
+            }
+        }
+
+        private void Set(IDictionary<string, IOpenApiMediaType> content, object? example)
+        {
+            if (example is null) return;
+            var node = JsonSerializer.SerializeToNode(example, example.GetType(), json.Value.SerializerOptions);
+            foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example ??= node?.DeepClone();
         }
     }
 

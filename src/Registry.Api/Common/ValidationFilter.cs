@@ -11,8 +11,15 @@ public static class ValidationFilter
     public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.AddEndpointFilterFactory(Create);
-        builder.WithMetadata(new ProducesResponseTypeMetadata(
-            StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+        // Declare the 400 only on endpoints that take validated input, so the OpenAPI document stays honest.
+        builder.Add(endpoint =>
+        {
+            var method = endpoint.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault();
+            var services = endpoint.ApplicationServices.GetRequiredService<IServiceProviderIsService>();
+            if (method is not null && method.GetParameters().Any(p => services.IsService(typeof(IValidator<>).MakeGenericType(p.ParameterType))))
+                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(
+                    StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+        });
         return builder;
     }
 

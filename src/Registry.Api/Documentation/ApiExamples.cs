@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Analytics;
+using Registry.Api.Cases;
+using Registry.Api.Common;
+using Registry.Api.Diagnostics;
+using Registry.Api.Hospitals;
+using Registry.Api.Medications;
+using Registry.Api.Outcomes;
+using Registry.Api.Patients;
+using Registry.Api.Seeding;
+using Registry.Api.Vocabulary;
+
+namespace Registry.Api.Documentation;
+
+/// <summary>
+/// Swagger examples for every contract type, derived from the first documented case in seeds/ (so examples are
+/// the real seed data and cannot drift from it) and from the live drug vocabulary. Endpoints may still attach
+/// their own with WithRequestExample/WithResponseExample; those win.
+/// </summary>
+public sealed class ApiExamples
+{
+    private static readonly DateTimeOffset Stamp = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly Guid PatientId = Guid.Parse("0195f1a0-0000-7000-8000-0000000000a1");
+
+    private readonly Dictionary<Type, object> _examples = [];
+
+    public ApiExamples(SeedFile? seed, IReadOnlyDictionary<string, Drug> drugs)
+    {
+        AddProblems();
+        Add(new Health.HealthEndpoints.HealthResponse("ready"));
+        if (seed is null) return;
+
+        var hospital = new Hospital { Id = seed.Hospital.Id, Name = seed.Hospital.Name, City = seed.Hospital.City, Country = seed.Hospital.Country, CreatedAt = Stamp, UpdatedAt = Stamp };
+        Add(new HospitalRequest(hospital.Name, hospital.City, hospital.Country), hospital.ToResponse());
+
+        var inline = seed.Case.Patient!;
+        var patient = new Patient { Id = PatientId, HospitalId = hospital.Id, Pseudonym = inline.Pseudonym!, Sex = inline.Sex!.Value.ToCode(), BirthYear = inline.BirthYear, CreatedAt = Stamp, UpdatedAt = Stamp };
+        Add(new PatientRequest(hospital.Id, patient.Pseudonym, inline.Sex, inline.BirthYear), patient.ToResponse());
+
+        var entity = new Case
+        {
+            Id = seed.CaseId, HospitalId = hospital.Id, PatientId = PatientId, CreatedAt = Stamp, UpdatedAt = Stamp,
+            PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "",
+        };
+        seed.Case.ApplyTo(entity);
+        seed.Case.ReplaceChildren(entity);
+        foreach (var child in entity.Diagnostics.Concat<Data.Versioned>(entity.Medications).Concat(entity.Outcomes))
+            (child.CreatedAt, child.UpdatedAt) = (Stamp, Stamp);
+        var response = entity.ToResponse(drugs);
+        var last = response.Outcomes.LastOrDefault();
+        var improved = response.Outcomes.FirstOrDefault(o => o.Status <= OutcomeStatus.Improved);
+        response = response with { FinalOutcome = last is null ? null : new FinalOutcome(last.Status, last.Day, improved?.Day) };
+        Add(seed.Case, response);
+        Add(new CasePage(
+            [new CaseSummary(response.Id, PatientId, hospital.Id, response.SourceCaseId, inline.Sex!.Value, response.AgeAtPresentation,
+                response.PresentationDate, response.AffectedSide, response.Diagnosis.Etiology,
+                response.Medications.Select(m => m.Drug).Distinct().Order(StringComparer.Ordinal).ToList(), response.FinalOutcome,
+                response.Version, Stamp, Stamp)],
+            null, RequestLimits.DefaultPageSize));
+
+        // The richest child of each kind: the one with measurements, adjustments, or the final assessment.
+        var diagnostic = seed.Case.Diagnostics?.OrderByDescending(d => d.Measurements?.Count ?? 0).FirstOrDefault();
+        if (diagnostic is not null)
+            Add(diagnostic, response.Diagnostics.OrderByDescending(d => d.Measurements.Count).First());
+        var medication = seed.Case.Medications?.OrderByDescending(m => m.Adjustments?.Count ?? 0).FirstOrDefault();
+        if (medication is not null)
+            Add(medication, response.Medications.OrderByDescending(m => m.Adjustments.Count).First());
+        if (seed.Case.Outcomes is { Count: > 0 } outcomes)
+            Add(outcomes[^1], response.Outcomes[^1]);
+        if (drugs.Values.FirstOrDefault(d => d.Code == "gabapentin") is { } gabapentin)
+            _examples[typeof(Drug)] = gabapentin;
+    }
+
+    /// <summary>The example for a type, or for List&lt;T&gt; a one-item list of T's example; null when none.</summary>
+    public object? For(Type type)
+    {
+        if (_examples.TryGetValue(type, out var example)) return example;
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && For(type.GetGenericArguments()[0]) is { } item)
+        {
+            var list = (System.Collections.IList)Activator.CreateInstance(type)!;
+            list.Add(item);
+            return list;
+        }
+        return null;
+    }
+
+    public static ProblemDetails Problem(int status) => status switch
+    {
+        404 => new() { Status = 404, Title = "Case not found.", Detail = "No case has id '0195f1a0-0000-7000-8000-00000000dead'." },
+        409 => new() { Status = 409, Title = "Case already registered.", Detail = "This hospital already has a case with sourceCaseId 'TT-2019-0412'." },
+        413 => new() { Status = 413, Title = "Request body too large." },
+        415 => new() { Status = 415, Title = "Unsupported media type.", Detail = "Send the body as JSON with 'Content-Type: application/json'." },
+        503 => new() { Status = 503, Title = "Database unavailable.", Detail = "The registry database cannot be reached; retry shortly." },
+        _ => new() { Status = status, Title = "An unexpected error occurred." },
+    };
+
+    private void AddProblems() =>
+        _examples[typeof(HttpValidationProblemDetails)] = new HttpValidationProblemDetails(new Dictionary<string, string[]>
+        {
+            ["ageAtPresentation"] = ["Whole years, 0 to 120."],
+            ["medications[0].drug"] = [$"Unknown drug code 'gabapentine'. {DrugCatalog.HowToFindCodes}"],
+        })
+        { Status = 400, Title = "The request has invalid fields." };
+
+    private void Add<TRequest, TResponse>(TRequest request, TResponse response) where TRequest : notnull where TResponse : notnull
+    {
+        _examples[typeof(TRequest)] = request;
+        _examples[typeof(TResponse)] = response;
+    }
+
+    private void Add<T>(T example) where T : notnull => _examples[typeof(T)] = example;
+
+    /// <summary>Reads the first seed file, as the seed loader does.</summary>
+    public static SeedFile? ReadFirstSeed(JsonSerializerOptions json)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "seeds");
+        var first = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).FirstOrDefault() : null;
+        return first is null ? null : JsonSerializer.Deserialize<SeedFile>(File.ReadAllText(first), json);
+    }
+}
