@@ -40,12 +40,15 @@ public sealed class PatientListQuery
 /// </summary>
 public readonly record struct PatientCursor(string Pseudonym, Guid Id)
 {
+    /// <summary>Room for the longest cursor: 32 hex digits and a 100-character pseudonym (at most 300 UTF-8 bytes), base64url-encoded.</summary>
+    private const int MaxLength = 1000;
+
     public override string ToString() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{Id:N}{Pseudonym}"));
 
     public static bool TryParse(string? text, out PatientCursor cursor)
     {
         cursor = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 400) return false;
+        if (string.IsNullOrEmpty(text) || text.Length > MaxLength) return false;
         try
         {
             var decoded = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text));

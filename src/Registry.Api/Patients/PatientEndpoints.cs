@@ -20,6 +20,7 @@ public static class PatientEndpoints
             .WithDescription("""
                 Patients ordered by pseudonym (then id), optionally only those of one hospital, one page at a time:
                 at most `limit` (1–200, default 50) per page; pass the page's `nextCursor` back as `cursor` for the next.
+                A `hospitalId` no hospital has gives an empty page.
                 """);
         group.MapGet("/{id:guid}", Get).WithName("GetPatient")
             .WithSummary("Get a patient")

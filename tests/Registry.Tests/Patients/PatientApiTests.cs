@@ -326,6 +326,22 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task Paging_works_for_pseudonyms_of_any_script_and_maximum_length()
+    {
+        var hospital = await NewHospital();
+        var (first, second) = (new string('\u6C49', 100), string.Concat(Enumerable.Repeat("\U0001F600", 50)));
+        await CreatePatient(hospital, first);
+        await CreatePatient(hospital, second);
+
+        var page1 = await (await _client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1")).ReadAs<PatientPage>(HttpStatusCode.OK);
+        var page2 = await (await _client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1&cursor={page1.NextCursor}"))
+            .ReadAs<PatientPage>(HttpStatusCode.OK);
+
+        Assert.Equal([first, second], page1.Items.Concat(page2.Items).Select(p => p.Pseudonym).Order(StringComparer.Ordinal));
+        Assert.Null(page2.NextCursor);
+    }
+
+    [Fact]
     public async Task Patient_list_defaults_to_50_per_page()
     {
         var page = await (await _client.GetAsync("/api/v1/patients")).ReadAs<PatientPage>(HttpStatusCode.OK);
