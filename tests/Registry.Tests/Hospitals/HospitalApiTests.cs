@@ -1,5 +1,6 @@
 using System.Net;
 using Registry.Api.Hospitals;
+using Registry.Api.Patients;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Hospitals;
@@ -73,5 +74,43 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
         var response = await _client.PostAsync("/api/v1/hospitals", new StringContent("name=x", System.Text.Encoding.UTF8, "text/plain"));
 
         await response.ReadProblem(HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Deleting_a_hospital_that_has_patients_answers_409_and_keeps_it()
+    {
+        var hospital = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Busy General", null, null)))
+            .ReadAs<HospitalResponse>(HttpStatusCode.Created);
+        await (await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital.Id, "H-1", Sex.Male, null)))
+            .ReadAs<PatientResponse>(HttpStatusCode.Created);
+
+        var response = await _client.DeleteAsync($"/api/v1/hospitals/{hospital.Id}");
+
+        var problem = await response.ReadProblem(HttpStatusCode.Conflict);
+        Assert.Contains("patients", problem.GetProperty("detail").GetString());
+        Assert.Equal((1L, 1L), await app.QuerySingleAsync<(long, long)>(
+            "SELECT (SELECT count(*) FROM hospitals WHERE id = @id), (SELECT count(*) FROM patients WHERE hospital_id = @id)",
+            new { id = hospital.Id }));
+    }
+
+    [Fact]
+    public async Task Deleting_a_hospital_without_patients_removes_it()
+    {
+        var hospital = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Empty General", null, null)))
+            .ReadAs<HospitalResponse>(HttpStatusCode.Created);
+
+        var response = await _client.DeleteAsync($"/api/v1/hospitals/{hospital.Id}");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals WHERE id = @id", new { id = hospital.Id }));
+        await (await _client.GetAsync($"/api/v1/hospitals/{hospital.Id}")).ReadProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Deleting_an_unknown_hospital_answers_404_problem()
+    {
+        var response = await _client.DeleteAsync($"/api/v1/hospitals/{Guid.NewGuid()}");
+
+        await response.ReadProblem(HttpStatusCode.NotFound);
     }
 }

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json;
+using Registry.Tests.Infrastructure;
+
+namespace Registry.Tests.OpenApi;
+
+/// <summary>
+/// Swagger UI is how developers meet the API, so every operation in the document must explain itself:
+/// a summary and description, a description for each parameter, an example for each JSON body, and the
+/// error answers it can give (400 for a body, 404 for an id in the path).
+/// </summary>
+public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
+    private readonly HttpClient _client = app.CreateClient();
+
+    [Fact]
+    public async Task Swagger_ui_is_served()
+    {
+        var response = await _client.GetAsync("/swagger/index.html");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("swagger-ui", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Document_describes_the_implemented_resources()
+    {
+        var paths = (await Document()).GetProperty("paths");
+
+        foreach (var path in new[]
+                 {
+                     "/api/v1/hospitals", "/api/v1/hospitals/{id}", "/api/v1/patients", "/api/v1/patients/{id}",
+                     "/api/v1/vocabulary", "/api/v1/vocabulary/drugs", "/api/v1/vocabulary/drugs/{code}",
+                     "/health/live", "/health/ready",
+                 })
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
+    }
+
+    [Fact]
+    public async Task Every_operation_has_a_summary_and_a_description()
+    {
+        var gaps = Operations(await Document())
+            .Where(o => Blank(o.Operation, "summary") || Blank(o.Operation, "description"))
+            .Select(o => o.Name).ToList();
+
+        Assert.True(gaps.Count == 0, $"Without summary or description: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_parameter_has_a_description()
+    {
+        var gaps = Operations(await Document())
+            .SelectMany(o => Parameters(o).Where(p => Blank(p, "description")).Select(p => $"{o.Name} ({p.GetProperty("name")})"))
+            .ToList();
+
+        Assert.True(gaps.Count == 0, $"Parameters without description: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_json_request_body_has_an_example()
+    {
+        var gaps = Operations(await Document())
+            .Where(o => o.Operation.TryGetProperty("requestBody", out _))
+            .Where(o => !(o.Operation.GetProperty("requestBody").TryGetProperty("content", out var content)
+                          && content.TryGetProperty("application/json", out var json)
+                          && json.TryGetProperty("example", out var example)
+                          && example.ValueKind == JsonValueKind.Object))
+            .Select(o => o.Name).ToList();
+
+        Assert.True(gaps.Count == 0, $"Request bodies without an application/json example: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_post_and_put_documents_its_request_body()
+    {
+        var gaps = Operations(await Document())
+            .Where(o => o.Method is "post" or "put" && !o.Operation.TryGetProperty("requestBody", out _))
+            .Select(o => o.Name).ToList();
+
+        Assert.True(gaps.Count == 0, $"POST/PUT without a request body: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_operation_taking_a_body_declares_400()
+    {
+        var gaps = Operations(await Document())
+            .Where(o => o.Operation.TryGetProperty("requestBody", out _) && !Declares(o.Operation, "400"))
+            .Select(o => o.Name).ToList();
+
+        Assert.True(gaps.Count == 0, $"Bodies without a 400 response: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_operation_addressing_a_resource_by_id_declares_404()
+    {
+        var gaps = Operations(await Document())
+            .Where(o => Parameters(o).Any(p => p.GetProperty("in").GetString() == "path") && !Declares(o.Operation, "404"))
+            .Select(o => o.Name).ToList();
+
+        Assert.True(gaps.Count == 0, $"Path-parameter routes without a 404 response: {string.Join(", ", gaps)}");
+    }
+
+    private async Task<JsonElement> Document()
+    {
+        var response = await _client.GetAsync("/swagger/v1/swagger.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    private sealed record OperationEntry(string Path, string Method, JsonElement PathItem, JsonElement Operation)
+    {
+        public string Name => $"{Method.ToUpperInvariant()} {Path}";
+    }
+
+    private static List<OperationEntry> Operations(JsonElement document)
+    {
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject()
+                .Where(member => Methods.Contains(member.Name))
+                .Select(member => new OperationEntry(path.Name, member.Name, path.Value, member.Value)))
+            .ToList();
+        Assert.NotEmpty(operations);
+        return operations;
+    }
+
+    /// <summary>The operation's parameters, including any declared once for the whole path.</summary>
+    private static IEnumerable<JsonElement> Parameters(OperationEntry entry) =>
+        new[] { entry.PathItem, entry.Operation }
+            .SelectMany(e => e.TryGetProperty("parameters", out var list) ? list.EnumerateArray() : Enumerable.Empty<JsonElement>());
+
+    private static bool Declares(JsonElement operation, string status) =>
+        operation.TryGetProperty("responses", out var responses) && responses.TryGetProperty(status, out _);
+
+    private static bool Blank(JsonElement element, string property) =>
+        !element.TryGetProperty(property, out var value) || string.IsNullOrWhiteSpace(value.GetString());
+}
