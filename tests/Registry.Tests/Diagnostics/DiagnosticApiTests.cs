@@ -116,6 +116,22 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task Case_holding_the_maximum_of_diagnostics_refuses_another_with_409()
+    {
+        var @case = await app.InsertCaseAsync();
+        await app.ExecuteAsync("""
+            INSERT INTO diagnostics (id, case_id, hospital_id, kind, day, result)
+            SELECT gen_random_uuid(), @CaseId, @HospitalId, 'lab', n, 'normal' FROM generate_series(1, 200) AS n
+            """, @case);
+
+        var problem = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns()))
+            .ReadProblem(HttpStatusCode.Conflict);
+
+        Assert.Contains("200", problem.GetProperty("detail").GetString());
+        Assert.Equal(200, await CountDiagnostics(@case.CaseId));
+    }
+
+    [Fact]
     public async Task Diagnostic_for_an_unknown_case_answers_404_and_stores_nothing()
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM diagnostics");
