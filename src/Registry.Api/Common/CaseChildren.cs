@@ -1,4 +1,3 @@
-using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Data;
@@ -26,15 +25,4 @@ public static class CaseChildren
     public static ProblemHttpResult ChangedMeanwhile(string resource, Guid id) =>
         Problems.Conflict($"The {resource} changed while it was being updated.",
             $"Another request changed or deleted {resource} '{id}' first; read it again and retry.");
-
-    /// <summary>
-    /// PostgreSQL text cannot hold U+0000 and jsonb rejects it, so a NUL anywhere in client text would fail
-    /// at the database instead of answering 400.
-    /// </summary>
-    public static IRuleBuilderOptions<T, string?> NoNul<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(s => s is null || !s.Contains('\0')).WithMessage("Must not contain the NUL character (U+0000).");
-
-    public static IRuleBuilderOptions<T, List<string>?> NoNulEntries<T>(this IRuleBuilder<T, List<string>?> rule) =>
-        rule.Must(l => l is null || l.All(s => s is null || !s.Contains('\0')))
-            .WithMessage("Entries must not contain the NUL character (U+0000).");
 }

@@ -63,6 +63,8 @@ public sealed partial class ProblemExceptionHandler(
         PostgresErrorCodes.ForeignKeyViolation => Problem(409, "Conflict with related records.",
             $"The change would break a reference between records ({pg.ConstraintName})."),
         PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.StringDataRightTruncation
+            or PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+            or PostgresErrorCodes.NumericValueOutOfRange
             => Problem(400, "The request breaks a rule of the registry.", $"Rejected by the database ({pg.ConstraintName ?? pg.SqlState})."),
         PostgresErrorCodes.QueryCanceled => Problem(503, "Query took too long.", "The query was cancelled; narrow the filters or retry."),
         _ when pg.IsTransient => Problem(503, "Database unavailable.", "The registry database is unavailable; retry shortly."),

@@ -36,6 +36,12 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
         var now = DateTimeOffset.UtcNow;
         foreach (var entry in ChangeTracker.Entries<Versioned>())
         {
+            // Measurements and adjustments live in jsonb columns as owned entities: a change to them alone is
+            // a change to their owner, so it bumps the owner's version too.
+            if (entry.State == EntityState.Unchanged && entry.Collections.Any(c =>
+                    c.Metadata.TargetEntityType.IsOwned() && c.IsModified))
+                entry.State = EntityState.Modified;
+
             if (entry.State == EntityState.Added)
             {
                 entry.Entity.CreatedAt = now;

@@ -80,7 +80,6 @@ public static class DiagnosticEndpoints
         request.ApplyTo(diagnostic);
         // A change to the measurements alone touches only the owned JSON entries; marking the diagnostic
         // itself modified makes every PUT bump its version and timestamp.
-        db.Entry(diagnostic).State = EntityState.Modified;
         try
         {
             await db.SaveChangesAsync(ct);

@@ -11,8 +11,8 @@ public sealed class DiagnosticRequestValidator : AbstractValidator<DiagnosticReq
         RuleFor(d => d.Kind).Required();
         RuleFor(d => d.Result).Required();
         RuleFor(d => d.Day).Day();
-        RuleFor(d => d.Findings).TextList().NoNulEntries();
-        RuleFor(d => d.Summary).OptionalText(RequestLimits.LongText).NoNul();
+        RuleFor(d => d.Findings).TextList();
+        RuleFor(d => d.Summary).OptionalText(RequestLimits.LongText);
         RuleFor(d => d.Measurements).MaxItems();
         // Per-entry rules only on a list within its cap, so an oversized list gets one error, not thousands.
         RuleForEach(d => d.Measurements)
@@ -26,7 +26,7 @@ public sealed class MeasurementRequestValidator : AbstractValidator<MeasurementR
 {
     public MeasurementRequestValidator()
     {
-        RuleFor(m => m.Name).RequiredText(100).NoNul();
+        RuleFor(m => m.Name).RequiredText(100);
         RuleFor(m => m.Value).Required();
         RuleFor(m => m.Unit).UcumUnit();
     }

@@ -84,7 +84,6 @@ public static class MedicationEndpoints
         request.ApplyTo(medication);
         // A change to the adjustments alone touches only the owned JSON entries; marking the medication
         // itself modified makes every PUT bump its version and timestamp.
-        db.Entry(medication).State = EntityState.Modified;
         try
         {
             await db.SaveChangesAsync(ct);

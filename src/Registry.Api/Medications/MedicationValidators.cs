@@ -19,17 +19,17 @@ public sealed class MedicationRequestValidator : AbstractValidator<MedicationReq
             .RequiredText(60)
             .MustAsync((code, ct) => catalog.IsKnownAsync(code!, ct))
             .WithMessage(m => $"'{m.Drug}' is not a known drug code (codes are lower-case, e.g. gabapentin). {DrugCatalog.HowToFindCodes}");
-        RuleFor(m => m.ProductName).OptionalText(RequestLimits.ShortText).NoNul();
+        RuleFor(m => m.ProductName).OptionalText(RequestLimits.ShortText);
         RuleFor(m => m.Route).Required();
-        RuleFor(m => m.Form).OptionalText(100).NoNul();
+        RuleFor(m => m.Form).OptionalText(100);
         RuleFor(m => m.Dose).SetValidator(new DoseRequestValidator());
-        RuleFor(m => m.Frequency).OptionalText(100).NoNul();
+        RuleFor(m => m.Frequency).OptionalText(100);
         RuleFor(m => m.StartDay).Day();
         RuleFor(m => m.EndDay).Day()
             .Must((m, end) => end is null || m.StartDay is null || end >= m.StartDay)
             .WithMessage(m => $"Must not be before startDay ({m.StartDay}).");
         RuleFor(m => m.Setting).Required();
-        RuleFor(m => m.Purpose).OptionalText(500).NoNul();
+        RuleFor(m => m.Purpose).OptionalText(500);
         RuleFor(m => m.Adjustments).MaxItems();
         RuleForEach(m => m.Adjustments)
             .NotNull().WithMessage("Must be an object with day, change and note.")
@@ -67,6 +67,6 @@ public sealed class AdjustmentRequestValidator : AbstractValidator<AdjustmentReq
     {
         RuleFor(a => a.Day).Required().Day();
         RuleFor(a => a.Change).Required();
-        RuleFor(a => a.Note).OptionalText(500).NoNul();
+        RuleFor(a => a.Note).OptionalText(500);
     }
 }

@@ -79,7 +79,6 @@ public static class OutcomeEndpoints
         if (outcome is null) return Problems.NotFound("outcome", id);
 
         request.ApplyTo(outcome);
-        db.Entry(outcome).State = EntityState.Modified; // every PUT bumps the version, as for the other case children
         try
         {
             await db.SaveChangesAsync(ct);

@@ -12,8 +12,8 @@ public sealed class OutcomeRequestValidator : AbstractValidator<OutcomeRequest>
         RuleFor(o => o.Method).Required();
         RuleFor(o => o.Status).Required();
         RuleFor(o => o.Severity).SetValidator(new SeverityRequestValidator());
-        RuleFor(o => o.ResidualFindings).TextList().NoNulEntries();
-        RuleFor(o => o.Notes).OptionalText(RequestLimits.LongText).NoNul();
+        RuleFor(o => o.ResidualFindings).TextList();
+        RuleFor(o => o.Notes).OptionalText(RequestLimits.LongText);
     }
 }
 

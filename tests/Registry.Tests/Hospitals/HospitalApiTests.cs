@@ -42,6 +42,17 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     }
 
     [Fact]
+    public async Task Text_with_a_nul_character_is_a_400_not_a_database_error()
+    {
+        var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals");
+
+        var response = await _client.PostJson("/api/v1/hospitals", """{"name":"Nul\u0000Hospital"}""");
+
+        await response.ReadValidationProblem("name");
+        Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals"));
+    }
+
+    [Fact]
     public async Task Client_cannot_set_the_id_of_a_new_hospital()
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals");
