@@ -41,9 +41,11 @@ fi
 IS_ROOT=false; [[ "$(id -u)" == 0 ]] && IS_ROOT=true
 
 find_pg_bin() {
-    local dir
-    if dir="$(dirname "$(command -v initdb 2>/dev/null)" 2>/dev/null)" && [[ -x "$dir/pg_ctl" ]]; then
-        echo "$dir"; return 0
+    local dir initdb
+    # PATH may hold symlinks (e.g. /usr/local/bin/initdb): use the directory of the real binary.
+    if initdb="$(command -v initdb 2>/dev/null)"; then
+        dir="$(dirname "$(readlink -f "$initdb")")"
+        [[ -x "$dir/pg_ctl" ]] && { echo "$dir"; return 0; }
     fi
     for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
         [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]] && { echo "$dir"; return 0; }
@@ -127,7 +129,8 @@ else
         || { STARTED_PG=false; tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start (log above)."; }
 fi
 
-psql_admin() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
+PSQL="$PG_BIN/psql"; [[ -x "$PSQL" ]] || PSQL="$(command -v psql)" || die "psql not found next to $PG_BIN/initdb nor on PATH."
+psql_admin() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
 if [[ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" != 1 ]]; then
     log "creating database '$PG_DATABASE'"
     psql_admin -c "CREATE DATABASE $PG_DATABASE"
