@@ -147,4 +147,4 @@ trap 'kill -TERM "$API_PID" 2>/dev/null || true' INT TERM
 # wait returns early when a signal arrives; wait again until the API itself has exited.
 status=0; wait "$API_PID" || status=$?
 while kill -0 "$API_PID" 2>/dev/null; do status=0; wait "$API_PID" || status=$?; done
-exit "$status"
+log "the API exited (status $status)"; exit "$status"
