@@ -29,29 +29,29 @@ public sealed class ApiExamples
     {
         AddProblems();
         Add(new Health.HealthEndpoints.HealthResponse("ready"));
-        if (seed is null) return;
 
-        var hospital = new Hospital { Id = seed.Hospital.Id, Name = seed.Hospital.Name, City = seed.Hospital.City, Country = seed.Hospital.Country, CreatedAt = Stamp, UpdatedAt = Stamp };
+        if (seed is not { Hospital.Id: { } hospitalId, Hospital.Name: { } hospitalName, CaseId: { } caseId, Case: { } document }) return;
+        var hospital = new Hospital { Id = hospitalId, Name = hospitalName, City = seed.Hospital.City, Country = seed.Hospital.Country, CreatedAt = Stamp, UpdatedAt = Stamp };
         Add(new HospitalRequest(hospital.Name, hospital.City, hospital.Country), hospital.ToResponse());
 
-        var inline = seed.Case.Patient!;
+        var inline = document.Patient!;
         var patient = new Patient { Id = PatientId, HospitalId = hospital.Id, Pseudonym = inline.Pseudonym!, Sex = inline.Sex!.Value.ToCode(), BirthYear = inline.BirthYear, CreatedAt = Stamp, UpdatedAt = Stamp };
         Add(new PatientRequest(hospital.Id, patient.Pseudonym, inline.Sex, inline.BirthYear), patient.ToResponse());
 
         var entity = new Case
         {
-            Id = seed.CaseId, HospitalId = hospital.Id, PatientId = PatientId, CreatedAt = Stamp, UpdatedAt = Stamp,
+            Id = caseId, HospitalId = hospital.Id, PatientId = PatientId, CreatedAt = Stamp, UpdatedAt = Stamp,
             PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "",
         };
-        seed.Case.ApplyTo(entity);
-        seed.Case.ReplaceChildren(entity);
+        document.ApplyTo(entity);
+        document.ReplaceChildren(entity);
         foreach (var child in entity.Diagnostics.Concat<Data.Versioned>(entity.Medications).Concat(entity.Outcomes))
             (child.CreatedAt, child.UpdatedAt) = (Stamp, Stamp);
         var response = entity.ToResponse(drugs);
         var last = response.Outcomes.LastOrDefault();
         var improved = response.Outcomes.FirstOrDefault(o => o.Status <= OutcomeStatus.Improved);
         response = response with { FinalOutcome = last is null ? null : new FinalOutcome(last.Status, last.Day, improved?.Day) };
-        Add(seed.Case, response);
+        Add(document, response);
         Add(new CasePage(
             [new CaseSummary(response.Id, PatientId, hospital.Id, response.SourceCaseId, inline.Sex!.Value, response.AgeAtPresentation,
                 response.PresentationDate, response.AffectedSide, response.Diagnosis.Etiology,
@@ -60,13 +60,13 @@ public sealed class ApiExamples
             null, RequestLimits.DefaultPageSize));
 
         // The richest child of each kind: the one with measurements, adjustments, or the final assessment.
-        var diagnostic = seed.Case.Diagnostics?.OrderByDescending(d => d.Measurements?.Count ?? 0).FirstOrDefault();
+        var diagnostic = document.Diagnostics?.OrderByDescending(d => d.Measurements?.Count ?? 0).FirstOrDefault();
         if (diagnostic is not null)
             Add(diagnostic, response.Diagnostics.OrderByDescending(d => d.Measurements.Count).First());
-        var medication = seed.Case.Medications?.OrderByDescending(m => m.Adjustments?.Count ?? 0).FirstOrDefault();
+        var medication = document.Medications?.OrderByDescending(m => m.Adjustments?.Count ?? 0).FirstOrDefault();
         if (medication is not null)
             Add(medication, response.Medications.OrderByDescending(m => m.Adjustments.Count).First());
-        if (seed.Case.Outcomes is { Count: > 0 } outcomes)
+        if (document.Outcomes is { Count: > 0 } outcomes)
             Add(outcomes[^1], response.Outcomes[^1]);
         if (drugs.Values.FirstOrDefault(d => d.Code == "gabapentin") is { } gabapentin)
             _examples[typeof(Drug)] = gabapentin;

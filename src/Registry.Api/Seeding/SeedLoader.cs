@@ -17,7 +17,8 @@ public sealed record SeedHospital(Guid? Id, string? Name, string? City, string? 
 
 /// <summary>
 /// Loads the documented cases in seeds/*.json at start-up: each hospital if its id is absent, each case if its
-/// fixed id is absent, so restarts never duplicate them. A session-level advisory lock on a dedicated connection
+/// fixed id was never loaded (seed_history), so restarts never duplicate them and a seed case deleted on purpose
+/// stays deleted. A session-level advisory lock on a dedicated connection
 /// makes instances starting together take turns. An invalid seed stops the start-up: seeds must be valid.
 /// </summary>
 public sealed class SeedLoader(
@@ -77,27 +78,26 @@ public sealed class SeedLoader(
             logger.LogInformation("Seed {File}: added hospital {HospitalId} ({Name})", name, hospital.Id, hospital.Name);
         }
 
+        if (await AlreadyLoadedAsync(caseId, ct))
+        {
+            logger.LogInformation("Seed {File}: case {CaseId} was loaded before; skipped", name, caseId);
+            return;
+        }
         if (await db.Cases.AnyAsync(c => c.Id == caseId, ct))
         {
+            await RecordLoadedAsync(caseId, name, ct);
             logger.LogInformation("Seed {File}: case {CaseId} already present; skipped", name, caseId);
             return;
         }
 
-        // TODO: once CaseDocumentValidator exists everywhere, make it required (GetRequiredService).
-        if (services.GetService<IValidator<CaseDocument>>() is { } validator)
-        {
-            var validation = await validator.ValidateAsync(document, ct);
-            if (!validation.IsValid)
-                throw Invalid(name, validation.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}"));
-        }
-        else
-        {
-            logger.LogWarning("Seed {File}: no IValidator<CaseDocument> registered; the document is not validated before writing", name);
-        }
+        var validation = await services.GetRequiredService<IValidator<CaseDocument>>().ValidateAsync(document, ct);
+        if (!validation.IsValid)
+            throw Invalid(name, validation.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}"));
 
         switch (await writer.CreateAsync(document, caseId, ct))
         {
             case CaseWriteResult.Created created:
+                await RecordLoadedAsync(created.Id, name, ct);
                 logger.LogInformation("Seed {File}: loaded case {CaseId} ({SourceCaseId})", name, created.Id, document.SourceCaseId);
                 break;
             case CaseWriteResult.Invalid invalid:
@@ -113,6 +113,12 @@ public sealed class SeedLoader(
                 throw new InvalidOperationException($"Seed {name}: storing the case answered {other}.");
         }
     }
+
+    private Task<bool> AlreadyLoadedAsync(Guid caseId, CancellationToken ct) =>
+        db.Database.SqlQuery<bool>($"SELECT EXISTS (SELECT 1 FROM seed_history WHERE case_id = {caseId}) AS \"Value\"").SingleAsync(ct);
+
+    private Task RecordLoadedAsync(Guid caseId, string file, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"INSERT INTO seed_history (case_id, file) VALUES ({caseId}, {file}) ON CONFLICT DO NOTHING", ct);
 
     private async Task<SeedFile> ReadAsync(string file, CancellationToken ct)
     {
