@@ -12,6 +12,10 @@ using Registry.Api.Seeding;
 using Registry.Api.Vocabulary;
 
 var builder = WebApplication.CreateBuilder(args);
+// Defaults in code, not appsettings.json: the documented launch runs the dll from the checkout, whose
+// folder is then the content root. Configuration (Logging__LogLevel__...) still overrides them.
+builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.AddRegistryDatabase();
 builder.Services.AddRegistryJson();
