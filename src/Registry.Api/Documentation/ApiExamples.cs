@@ -37,6 +37,7 @@ public sealed class ApiExamples
         var inline = document.Patient!;
         var patient = new Patient { Id = PatientId, HospitalId = hospital.Id, Pseudonym = inline.Pseudonym!, Sex = inline.Sex!.Value.ToCode(), BirthYear = inline.BirthYear, CreatedAt = Stamp, UpdatedAt = Stamp };
         Add(new PatientRequest(hospital.Id, patient.Pseudonym, inline.Sex, inline.BirthYear), patient.ToResponse());
+        Add(new PatientPage([patient.ToResponse()], null, RequestLimits.DefaultPageSize));
 
         var entity = new Case
         {
@@ -68,8 +69,9 @@ public sealed class ApiExamples
             Add(medication, response.Medications.OrderByDescending(m => m.Adjustments.Count).First());
         if (document.Outcomes is { Count: > 0 } outcomes)
             Add(outcomes[^1], response.Outcomes[^1]);
-        if (drugs.Values.FirstOrDefault(d => d.Code == "gabapentin") is { } gabapentin)
-            _examples[typeof(Drug)] = gabapentin;
+        var drugList = drugs.Values.OrderBy(d => d.Code, StringComparer.Ordinal).Select(d => d.ToResponse()).ToList();
+        Add(new VocabularyResponse(drugList, VocabularyEnums.All, VocabularyMapping.ScoreRanges));
+        Add(VocabularyMapping.Example, drugList.FirstOrDefault(d => d.Code == "gabapentin") ?? new DrugResponse("gabapentin", "Gabapentin", "N03AX12", "anticonvulsant"));
     }
 
     /// <summary>The example for a type, or for List&lt;T&gt; a one-item list of T's example; null when none.</summary>

@@ -7,7 +7,7 @@ namespace Registry.Tests.OpenApi;
 /// <summary>
 /// Swagger UI is how developers meet the API, so every operation in the document must explain itself:
 /// a summary and description, a description for each parameter, an example for each JSON body, and the
-/// error answers it can give (400 for a body, 404 for an id in the path).
+/// error answers it can give (400 for a body, 404 for an id in the path), with an example for every answer.
 /// </summary>
 public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
@@ -32,7 +32,10 @@ public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<Regist
                  {
                      "/api/v1/hospitals", "/api/v1/hospitals/{id}", "/api/v1/patients", "/api/v1/patients/{id}",
                      "/api/v1/vocabulary", "/api/v1/vocabulary/drugs", "/api/v1/vocabulary/drugs/{code}",
-                     "/health/live", "/health/ready",
+                     "/health/live", "/health/ready", "/api/v1/cases", "/api/v1/cases/{id}",
+                     "/api/v1/cases/{caseId}/diagnostics", "/api/v1/diagnostics/{id}", "/api/v1/cases/{caseId}/medications",
+                     "/api/v1/medications/{id}", "/api/v1/cases/{caseId}/outcomes", "/api/v1/outcomes/{id}",
+                     "/api/v1/analytics/outcomes-by-drug",
                  })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
     }
@@ -69,6 +72,29 @@ public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<Regist
             .Select(o => o.Name).ToList();
 
         Assert.True(gaps.Count == 0, $"Request bodies without an application/json example: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Every_response_with_a_body_has_an_example()
+    {
+        var gaps = Operations(await Document())
+            .SelectMany(o => o.Operation.GetProperty("responses").EnumerateObject()
+                .Where(r => r.Value.TryGetProperty("content", out var content)
+                            && content.EnumerateObject().Any(media => !media.Value.TryGetProperty("example", out _)))
+                .Select(r => $"{o.Name} {r.Name}"))
+            .ToList();
+
+        Assert.True(gaps.Count == 0, $"Responses without an example: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public async Task Examples_come_from_the_documented_cases()
+    {
+        var example = (await Document()).GetProperty("paths").GetProperty("/api/v1/cases/{id}").GetProperty("get")
+            .GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
+
+        Assert.Equal("tiantan-2019-04-hfs-gabapentin", example.GetProperty("sourceCaseId").GetString());
+        Assert.Contains(example.GetProperty("medications").EnumerateArray(), m => m.GetProperty("atcCode").GetString() == "N03AX12");
     }
 
     [Fact]
