@@ -27,6 +27,7 @@ public sealed class CaseWriter(RegistryDb db)
 {
     /// <param name="document">A document that passed CaseDocumentValidator.</param>
     /// <param name="id">A fixed id for the case (seeds); null to generate one.</param>
+    /// <param name="ct">Cancels the write; nothing is stored then.</param>
     public async Task<CaseWriteResult> CreateAsync(CaseDocument document, Guid? id, CancellationToken ct)
     {
         var (patient, problem) = await ResolvePatientAsync(document, ct);

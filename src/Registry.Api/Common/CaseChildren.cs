@@ -1,28 +1,86 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Data;
 
 namespace Registry.Api.Common;
 
-/// <summary>
-/// What the diagnostics, medications and outcomes routes share: finding the case a new child belongs to
-/// (its hospital_id travels with every child, for distribution by hospital), the cap on children per case
-/// that keeps the unpaged child lists bounded, and the answer to a write that lost a race.
-/// </summary>
-public static class CaseChildren
+/// <summary>A record that belongs to one case: a diagnostic, a medication or an outcome.</summary>
+public interface ICaseChild
 {
-    /// <summary>The hospital of the case, or null when no case has this id.</summary>
-    public static Task<Guid?> HospitalOfCaseAsync(this RegistryDb db, Guid caseId, CancellationToken ct) =>
-        db.Cases.Where(c => c.Id == caseId).Select(c => (Guid?)c.HospitalId).SingleOrDefaultAsync(ct);
+    Guid Id { get; }
+    Guid CaseId { get; }
+}
 
-    public static Task<bool> CaseExistsAsync(this RegistryDb db, Guid caseId, CancellationToken ct) =>
-        db.Cases.AnyAsync(c => c.Id == caseId, ct);
+/// <summary>What the shared case-child handlers need to know about one kind of child.</summary>
+public interface ICaseChildKind<TEntity, TRequest, TResponse> where TEntity : Versioned, ICaseChild
+{
+    /// <summary>Singular and plural resource names, as in the routes: "diagnostic", "diagnostics".</summary>
+    static abstract string Name { get; }
+    static abstract string Plural { get; }
 
-    public static ProblemHttpResult TooMany(string children) =>
-        Problems.Conflict($"The case already has {RequestLimits.ChildrenPerCase} {children}.",
-            $"A case holds at most {RequestLimits.ChildrenPerCase} {children}; delete or correct existing ones instead.");
+    static abstract DbSet<TEntity> Set(RegistryDb db);
+    static abstract IOrderedQueryable<TEntity> InOrder(IQueryable<TEntity> children);
+    static abstract TEntity Create(TRequest request, Guid caseId, Guid hospitalId);
+    static abstract void Apply(TRequest request, TEntity entity);
+    static abstract Task<List<TResponse>> ToResponsesAsync(IReadOnlyList<TEntity> children, IServiceProvider services, CancellationToken ct);
+}
 
-    public static ProblemHttpResult ChangedMeanwhile(string resource, Guid id) =>
-        Problems.Conflict($"The {resource} changed while it was being updated.",
-            $"Another request changed or deleted {resource} '{id}' first; read it again and retry.");
+/// <summary>
+/// The five routes every kind of case child has — list and add under /cases/{caseId}/{plural}, get, replace
+/// and delete under /{plural}/{id} — written once. The child's hospital_id always comes from its case.
+/// </summary>
+public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
+    where TKind : ICaseChildKind<TEntity, TRequest, TResponse>
+    where TEntity : Versioned, ICaseChild
+{
+    public static async Task<Results<Ok<List<TResponse>>, ProblemHttpResult>> List(
+        [Description("The case's id.")] Guid caseId, RegistryDb db, HttpContext http, CancellationToken ct)
+    {
+        var children = await TKind.InOrder(TKind.Set(db).AsNoTracking().Where(c => c.CaseId == caseId)).ToListAsync(ct);
+        if (children.Count == 0 && !await db.Cases.AnyAsync(c => c.Id == caseId, ct)) return Problems.NotFound("case", caseId);
+        return TypedResults.Ok(await TKind.ToResponsesAsync(children, http.RequestServices, ct));
+    }
+
+    public static async Task<Results<Created<TResponse>, ProblemHttpResult>> Create(
+        [Description("The case's id.")] Guid caseId, TRequest request, RegistryDb db, HttpContext http, CancellationToken ct)
+    {
+        var hospitalId = await db.Cases.Where(c => c.Id == caseId).Select(c => (Guid?)c.HospitalId).SingleOrDefaultAsync(ct);
+        if (hospitalId is null) return Problems.NotFound("case", caseId);
+        // Keeps the unpaged child lists bounded.
+        if (await TKind.Set(db).CountAsync(c => c.CaseId == caseId, ct) >= RequestLimits.ChildrenPerCase)
+            return Problems.Conflict($"The case already has {RequestLimits.ChildrenPerCase} {TKind.Plural}.",
+                $"A case holds at most {RequestLimits.ChildrenPerCase} {TKind.Plural}; delete or correct existing ones instead.");
+
+        var child = TKind.Create(request, caseId, hospitalId.Value);
+        TKind.Set(db).Add(child);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/{TKind.Plural}/{child.Id}", await ToResponseAsync(child, http, ct));
+    }
+
+    public static async Task<Results<Ok<TResponse>, ProblemHttpResult>> Get(
+        [Description("The record's id.")] Guid id, RegistryDb db, HttpContext http, CancellationToken ct) =>
+        await TKind.Set(db).AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is { } child
+            ? TypedResults.Ok(await ToResponseAsync(child, http, ct))
+            : Problems.NotFound(TKind.Name, id);
+
+    public static async Task<Results<Ok<TResponse>, ProblemHttpResult>> Replace(
+        [Description("The record's id.")] Guid id, TRequest request, RegistryDb db, HttpContext http, CancellationToken ct)
+    {
+        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (child is null) return Problems.NotFound(TKind.Name, id);
+
+        TKind.Apply(request, child);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(await ToResponseAsync(child, http, ct));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        [Description("The record's id.")] Guid id, RegistryDb db, CancellationToken ct) =>
+        await TKind.Set(db).Where(c => c.Id == id).ExecuteDeleteAsync(ct) == 0
+            ? Problems.NotFound(TKind.Name, id)
+            : TypedResults.NoContent();
+
+    private static async Task<TResponse> ToResponseAsync(TEntity child, HttpContext http, CancellationToken ct) =>
+        (await TKind.ToResponsesAsync([child], http.RequestServices, ct))[0];
 }

@@ -2,7 +2,7 @@ using Registry.Api.Data;
 
 namespace Registry.Api.Diagnostics;
 
-public sealed class Diagnostic : Versioned
+public sealed class Diagnostic : Versioned, Common.ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }

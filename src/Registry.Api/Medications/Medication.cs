@@ -2,7 +2,7 @@ using Registry.Api.Data;
 
 namespace Registry.Api.Medications;
 
-public sealed class Medication : Versioned
+public sealed class Medication : Versioned, Common.ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }

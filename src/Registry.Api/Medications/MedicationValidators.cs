@@ -22,7 +22,7 @@ public sealed class MedicationRequestValidator : AbstractValidator<MedicationReq
         RuleFor(m => m.ProductName).OptionalText(RequestLimits.ShortText);
         RuleFor(m => m.Route).Required();
         RuleFor(m => m.Form).OptionalText(100);
-        RuleFor(m => m.Dose).SetValidator(new DoseRequestValidator());
+        RuleFor(m => m.Dose!).SetValidator(new DoseRequestValidator()).When(m => m.Dose is not null);
         RuleFor(m => m.Frequency).OptionalText(100);
         RuleFor(m => m.StartDay).Day();
         RuleFor(m => m.EndDay).Day()

@@ -3,7 +3,7 @@ using Registry.Api.Data;
 
 namespace Registry.Api.Outcomes;
 
-public sealed class Outcome : Versioned
+public sealed class Outcome : Versioned, Common.ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }

@@ -11,7 +11,7 @@ public sealed class OutcomeRequestValidator : AbstractValidator<OutcomeRequest>
         RuleFor(o => o.Day).Required().Day();
         RuleFor(o => o.Method).Required();
         RuleFor(o => o.Status).Required();
-        RuleFor(o => o.Severity).SetValidator(new SeverityRequestValidator());
+        RuleFor(o => o.Severity!).SetValidator(new SeverityRequestValidator()).When(o => o.Severity is not null);
         RuleFor(o => o.ResidualFindings).TextList();
         RuleFor(o => o.Notes).OptionalText(RequestLimits.LongText);
     }
