@@ -1,4 +1,5 @@
 using Registry.Api.Analytics;
+using Registry.Api.Audit;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Data;
@@ -8,6 +9,7 @@ using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
+using Registry.Api.Security;
 using Registry.Api.Seeding;
 using Registry.Api.Vocabulary;
 
@@ -16,11 +18,14 @@ var builder = WebApplication.CreateBuilder(args);
 // folder is then the content root. Configuration (Logging__LogLevel__...) still overrides them.
 builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
 
 builder.AddRegistryDatabase();
 builder.Services.AddRegistryJson();
 builder.Services.AddRegistryValidators();
 builder.Services.AddRegistryOpenApi();
+builder.Services.AddRegistrySecurity(builder.Configuration);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -31,11 +36,19 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRegistryOpenApi();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 
-var api = app.MapGroup("/api/v1").WithValidation();
+var api = app.MapGroup("/api/v1")
+    .RequireAuthorization(Policies.Read)
+    .RequireRateLimiting(RateLimiting.PerKey)
+    .WithValidation()
+    .WithETags();
 api.MapHospitals();
 api.MapPatients();
 api.MapCases();
@@ -44,6 +57,8 @@ api.MapMedications();
 api.MapOutcomes();
 api.MapAnalytics();
 api.MapVocabulary();
+api.MapKeys();
+api.MapAudit();
 app.MapHealth();
 
 await app.PrepareDatabaseAsync();

@@ -31,6 +31,6 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, CancellationToken ct) =>
-        TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, ct));
+        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, CancellationToken ct) =>
+        TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, ct));
 }

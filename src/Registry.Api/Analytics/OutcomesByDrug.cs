@@ -43,9 +43,9 @@ public static class OutcomesByDrugQuery
     }
 
     /// <summary>One GROUP BY in PostgreSQL over the filtered cases joined to their distinct drugs.</summary>
-    public static async Task<OutcomesByDrugReport> RunAsync(NpgsqlDataSource dataSource, CaseFilters filters, CancellationToken ct)
+    public static async Task<OutcomesByDrugReport> RunAsync(NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, CancellationToken ct)
     {
-        var (where, parameters) = filters.ToSql();
+        var (where, parameters) = filters.ToSql(caller);
         var sql = $"""
             WITH filtered AS (
                 SELECT c.id, c.final_outcome_status AS status, c.first_improvement_day

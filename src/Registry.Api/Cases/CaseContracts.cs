@@ -88,7 +88,7 @@ public sealed record CaseResponse(
     List<FacialRegion> AffectedRegions, List<Trigger> Triggers, bool? PresentDuringSleep, List<string> AssociatedSymptoms,
     History History, Diagnosis Diagnosis, List<SupportiveCare> SupportiveCare, string? Notes, FinalOutcome? FinalOutcome,
     int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    List<DiagnosticResponse> Diagnostics, List<MedicationResponse> Medications, List<OutcomeResponse> Outcomes);
+    List<DiagnosticResponse> Diagnostics, List<MedicationResponse> Medications, List<OutcomeResponse> Outcomes) : Common.IVersionedResponse;
 
 /// <summary>A case in a list: its own fields, its drugs and its final outcome, without the children.</summary>
 public sealed record CaseSummary(

@@ -1,9 +1,11 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 
 namespace Registry.Api.Cases;
@@ -35,36 +37,49 @@ public static class CaseEndpoints
                 when absent; a mismatch is a 400. A `sourceCaseId` the hospital already used answers 409 with the
                 existing case's id and location, so a re-sent case is never duplicated.
                 """)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceCase")
             .WithSummary("Correct a case")
             .WithDescription("""
                 Replaces the case's own fields with the document's. Each child list the document carries
                 (`diagnostics`, `medications`, `outcomes`) replaces the stored one wholesale; a list left out is
-                kept as stored. The version increases by one. A case cannot move to another hospital.
+                kept as stored. The version increases by one. A case cannot move to another hospital. Send If-Match
+                with the ETag of your last read.
                 """)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteCase")
             .WithSummary("Delete a case")
-            .WithDescription("Deletes the case with its diagnostics, medications and outcomes. The patient is kept.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("Deletes the case with its diagnostics, medications and outcomes. The patient is kept. Send If-Match with the ETag of your last read.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Write);
 
         return group;
     }
 
-    private static async Task<Ok<CasePage>> List([AsParameters] CaseListQuery query, NpgsqlDataSource dataSource, CancellationToken ct) =>
-        TypedResults.Ok(await CaseListQueries.ReadPageAsync(dataSource, query, ct));
+    private static async Task<Ok<CasePage>> List(
+        [AsParameters] CaseListQuery query, NpgsqlDataSource dataSource, Caller caller, CancellationToken ct) =>
+        TypedResults.Ok(await CaseListQueries.ReadPageAsync(dataSource, query, caller, ct));
 
+    /// <summary>Every read of a whole case is audited; analysts get it without the hospital's source id.</summary>
     private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
-        [Description("The case's id.")] Guid id, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
-        await ReadAsync(db, id, ct) is { } found
-            ? TypedResults.Ok(found.ToResponse(await drugs.AllAsync(ct)))
-            : Problems.NotFound("case", id);
+        [Description("The case's id.")] Guid id, RegistryDb db, DrugCatalog drugs, Caller caller, CancellationToken ct)
+    {
+        if (await ReadAsync(db, id, ct) is not { } found) return Problems.NotFound("case", id);
+        db.AuditRead("case", found.Id, found.Version);
+        await db.SaveChangesAsync(ct);
+        var response = found.ToResponse(await drugs.AllAsync(ct));
+        return TypedResults.Ok(caller.IsAnalyst ? response with { SourceCaseId = null } : response);
+    }
 
     private static async Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
-        await writer.CreateAsync(document, null, ct) switch
+        CaseDocument document, Caller caller, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct)
+    {
+        var (hospital, forbidden) = caller.HospitalForWrite(document.HospitalId);
+        if (forbidden is not null) return forbidden;
+        return await writer.CreateAsync(document with { HospitalId = hospital }, null, ct) switch
         {
             CaseWriteResult.Created created => TypedResults.Created(
                 $"/api/v1/cases/{created.Id}", (await ReadAsync(db, created.Id, ct))!.ToResponse(await drugs.AllAsync(ct))),
@@ -72,24 +87,37 @@ public static class CaseEndpoints
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
+    }
 
     private static async Task<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>> Replace(
-        [Description("The case's id.")] Guid id, CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs,
-        CancellationToken ct) =>
-        await writer.ReplaceAsync(id, document, ct) switch
+        [Description("The case's id.")] Guid id, CaseDocument document,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
+        Caller caller, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct)
+    {
+        var (hospital, forbidden) = caller.HospitalForWrite(document.HospitalId);
+        if (forbidden is not null) return forbidden;
+        return await writer.ReplaceAsync(id, document with { HospitalId = hospital }, ifMatch, ct) switch
         {
             CaseWriteResult.Updated => TypedResults.Ok((await ReadAsync(db, id, ct))!.ToResponse(await drugs.AllAsync(ct))),
             CaseWriteResult.NotFound => Problems.NotFound("case", id),
+            CaseWriteResult.PreconditionFailed failed => failed.Problem,
             CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
+    }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        [Description("The case's id.")] Guid id, RegistryDb db, CancellationToken ct) =>
-        await db.Cases.Where(c => c.Id == id).ExecuteDeleteAsync(ct) == 0
-            ? Problems.NotFound("case", id)
-            : TypedResults.NoContent();
+        [Description("The case's id.")] Guid id,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
+    {
+        var found = await db.Cases.FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (found is null) return Problems.NotFound("case", id);
+        if (Preconditions.Check(ifMatch, found.Version) is { } failed) return failed;
+        db.Cases.Remove(found); // the database cascades to the case's diagnostics, medications and outcomes
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
 
     private static Task<Case?> ReadAsync(RegistryDb db, Guid id, CancellationToken ct) =>
         db.Cases.AsNoTracking().AsSplitQuery()

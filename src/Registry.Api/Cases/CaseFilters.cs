@@ -54,10 +54,16 @@ public class CaseFilters
     /// The WHERE clause over <c>cases c JOIN patients p</c>, parameterised. A case's partial presentation date
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
-    public (string Where, DynamicParameters Parameters) ToSql()
+    /// <param name="caller">Confines a hospital key to its own hospital's cases, whatever the filters say.</param>
+    public (string Where, DynamicParameters Parameters) ToSql(Security.Caller caller)
     {
         var where = new StringBuilder("TRUE");
         var parameters = new DynamicParameters();
+        if (caller.TenantHospitalId is { } tenant)
+        {
+            where.Append(" AND c.hospital_id = @tenant");
+            parameters.Add("tenant", tenant);
+        }
         void Add(string clause, string name, object value, DbType? type = null)
         {
             where.Append(" AND ").Append(clause);

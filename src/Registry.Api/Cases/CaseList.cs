@@ -135,11 +135,11 @@ public static class CaseListQueries
         public object SortKey { get; init; } = "";
     }
 
-    public static async Task<CasePage> ReadPageAsync(NpgsqlDataSource dataSource, CaseListQuery query, CancellationToken ct)
+    public static async Task<CasePage> ReadPageAsync(NpgsqlDataSource dataSource, CaseListQuery query, Security.Caller caller, CancellationToken ct)
     {
         CaseSort.TryParse(query.Sort ?? CaseSort.Default, out var sort);
         var limit = query.Limit ?? RequestLimits.DefaultPageSize;
-        var (where, parameters) = query.ToSql();
+        var (where, parameters) = query.ToSql(caller);
         var sql = new StringBuilder($"""
             SELECT c.id, c.patient_id, c.hospital_id, c.source_case_id, p.sex, c.age_at_presentation,
                    c.presentation_date, c.affected_side, c.etiology,
@@ -167,7 +167,8 @@ public static class CaseListQueries
         var next = rows.Count > limit
             ? new Cursor(sort.Name, sort.FormatKey(page[^1].SortKey), page[^1].Id).Encode()
             : null;
-        return new CasePage(page.Select(ToSummary).ToList(), next, limit);
+        // Analysts read cases without the hospital's own identifiers.
+        return new CasePage(page.Select(ToSummary).Select(c => caller.IsAnalyst ? c with { SourceCaseId = null } : c).ToList(), next, limit);
     }
 
     private static CaseSummary ToSummary(Row r) => new(

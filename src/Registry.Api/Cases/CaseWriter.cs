@@ -16,6 +16,8 @@ public abstract record CaseWriteResult
     /// <summary>The hospital already holds a case with this sourceCaseId.</summary>
     public sealed record Duplicate(Guid ExistingId, string SourceCaseId) : CaseWriteResult;
     public sealed record NotFound : CaseWriteResult;
+    /// <summary>If-Match was missing or named another version: the 428 or 412 to answer.</summary>
+    public sealed record PreconditionFailed(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem) : CaseWriteResult;
 }
 
 /// <summary>
@@ -48,12 +50,13 @@ public sealed class CaseWriter(RegistryDb db)
     }
 
     /// <summary>Replaces a case's own fields, and each child list the document carries (absent lists are kept).</summary>
-    public async Task<CaseWriteResult> ReplaceAsync(Guid id, CaseDocument document, CancellationToken ct)
+    public async Task<CaseWriteResult> ReplaceAsync(Guid id, CaseDocument document, string? ifMatch, CancellationToken ct)
     {
         var entity = await db.Cases
             .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
             .AsSplitQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (entity is null) return new CaseWriteResult.NotFound();
+        if (Preconditions.Check(ifMatch, entity.Version) is { } failed) return new CaseWriteResult.PreconditionFailed(failed);
 
         var (patient, problem) = await ResolvePatientAsync(document, ct);
         if (problem is not null) return problem;

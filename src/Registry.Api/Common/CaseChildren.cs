@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Data;
 
@@ -65,10 +66,13 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
             : Problems.NotFound(TKind.Name, id);
 
     public static async Task<Results<Ok<TResponse>, ProblemHttpResult>> Replace(
-        [Description("The record's id.")] Guid id, TRequest request, RegistryDb db, HttpContext http, CancellationToken ct)
+        [Description("The record's id.")] Guid id, TRequest request,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
+        RegistryDb db, HttpContext http, CancellationToken ct)
     {
         var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
         if (child is null) return Problems.NotFound(TKind.Name, id);
+        if (Preconditions.Check(ifMatch, child.Version) is { } failed) return failed;
 
         TKind.Apply(request, child);
         await db.SaveChangesAsync(ct);
@@ -76,10 +80,17 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        [Description("The record's id.")] Guid id, RegistryDb db, CancellationToken ct) =>
-        await TKind.Set(db).Where(c => c.Id == id).ExecuteDeleteAsync(ct) == 0
-            ? Problems.NotFound(TKind.Name, id)
-            : TypedResults.NoContent();
+        [Description("The record's id.")] Guid id,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
+        RegistryDb db, CancellationToken ct)
+    {
+        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (child is null) return Problems.NotFound(TKind.Name, id);
+        if (Preconditions.Check(ifMatch, child.Version) is { } failed) return failed;
+        TKind.Set(db).Remove(child);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<TResponse> ToResponseAsync(TEntity child, HttpContext http, CancellationToken ct) =>
         (await TKind.ToResponsesAsync([child], http.RequestServices, ct))[0];

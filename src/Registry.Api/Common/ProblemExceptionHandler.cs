@@ -45,8 +45,8 @@ public sealed partial class ProblemExceptionHandler(
         BadHttpRequestException bad when MissingBody().IsMatch(bad.Message) =>
             Invalid("$", "A JSON body is required."),
         BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request.", bad.Message),
-        DbUpdateConcurrencyException => Problem(409, "Changed by another request.",
-            "The record was changed or deleted by another request while this one ran; read it again and retry."),
+        DbUpdateConcurrencyException => Problem(412, "The resource has changed.",
+            "Another request changed or deleted it while this one ran; read it again and reapply your change."),
         DbUpdateException { InnerException: PostgresException pg } => FromPostgres(pg),
         PostgresException pg => FromPostgres(pg),
         _ when IsDatabaseUnavailable(exception) =>

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Registry.Api.Common;
+using Registry.Api.Security;
 using Registry.Api.Seeding;
 
 namespace Registry.Api.Data;
@@ -16,11 +18,27 @@ public static class DatabaseSetup
                 "which sets up a local PostgreSQL by itself.");
 
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var source = new NpgsqlDataSourceBuilder(connectionString);
+        // One heavy query must not hold the database: PostgreSQL cancels statements running longer than this
+        // (answered as 503), unless the connection string already sets a statement_timeout.
+        var timeout = builder.Configuration.GetValue("Registry:Database:StatementTimeoutSeconds", 30);
+        if (source.ConnectionStringBuilder.Options?.Contains("statement_timeout") != true)
+            source.ConnectionStringBuilder.Options = $"{source.ConnectionStringBuilder.Options} -c statement_timeout={timeout * 1000}".Trim();
+        var dataSource = source.Build();
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton<Migrator>();
-        builder.Services.AddDbContextPool<RegistryDb>(options => options
+        builder.Services.AddPooledDbContextFactory<RegistryDb>(options => options
             .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3)));
+        // Contexts come from the pool, stamped with the request's caller: its tenancy filters and audit identity.
+        builder.Services.AddScoped(services =>
+        {
+            var db = services.GetRequiredService<IDbContextFactory<RegistryDb>>().CreateDbContext();
+            var http = services.GetService<IHttpContextAccessor>()?.HttpContext;
+            db.Caller = services.GetRequiredService<Caller>();
+            db.RequestId = http is null ? null : RequestIds.Of(http);
+            return db;
+        });
+        builder.Services.AddScoped(services => Caller.From(services.GetService<IHttpContextAccessor>()?.HttpContext?.User));
     }
 
     /// <summary>Applies migrations and loads the seed cases, waiting briefly for a database still starting up.</summary>
@@ -43,5 +61,6 @@ public static class DatabaseSetup
 
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SeedLoader>().LoadAsync(app.Lifetime.ApplicationStopping);
+        await scope.ServiceProvider.GetRequiredService<KeyBootstrap>().EnsureKeysAsync(app.Lifetime.ApplicationStopping);
     }
 }

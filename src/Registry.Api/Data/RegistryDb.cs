@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Registry.Api.Audit;
 using Registry.Api.Cases;
+using Registry.Api.Common;
+using Registry.Api.Security;
 using Registry.Api.Diagnostics;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
@@ -20,17 +23,42 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
     public DbSet<Medication> Medications => Set<Medication>();
     public DbSet<Outcome> Outcomes => Set<Outcome>();
     public DbSet<Drug> Drugs => Set<Drug>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    /// <summary>
+    /// Who this context works for; set per request (see DatabaseSetup). A hospital caller's queries only ever
+    /// see its own hospital's patients, cases and case children, through the query filters below.
+    /// </summary>
+    public Caller Caller { get; set; } = Caller.System;
+
+    /// <summary>The request id recorded with each audit row.</summary>
+    public string? RequestId { get; set; }
+
+    private Guid? Tenant => Caller.TenantHospitalId;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RegistryDb).Assembly);
+        modelBuilder.Entity<Patient>().HasQueryFilter(x => Tenant == null || x.HospitalId == Tenant);
+        modelBuilder.Entity<Case>().HasQueryFilter(x => Tenant == null || x.HospitalId == Tenant);
+        modelBuilder.Entity<Diagnostic>().HasQueryFilter(x => Tenant == null || x.HospitalId == Tenant);
+        modelBuilder.Entity<Medication>().HasQueryFilter(x => Tenant == null || x.HospitalId == Tenant);
+        modelBuilder.Entity<Outcome>().HasQueryFilter(x => Tenant == null || x.HospitalId == Tenant);
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => !e.IsMappedToJson()))
             foreach (var property in entity.GetProperties())
                 property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
     }
 
-    /// <summary>Stamps timestamps and bumps versions, so no handler has to remember to.</summary>
+    /// <summary>Records a read of a resource in the audit trail (saved with the next SaveChanges).</summary>
+    public void AuditRead(string resource, Guid id, int version) =>
+        AuditLog.Add(Audit(AuditAction.Read, resource, id.ToString(), version, version, DateTimeOffset.UtcNow));
+
+    /// <summary>
+    /// Stamps timestamps, bumps versions and writes an audit row for every created, changed or deleted
+    /// resource — all in the same SaveChanges, so the change and its audit row commit together or not at all.
+    /// </summary>
     public override Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
         var now = DateTimeOffset.UtcNow;
@@ -54,8 +82,38 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
                 entry.Entity.Version = entry.OriginalValues.GetValue<int>(nameof(Versioned.Version)) + 1;
             }
         }
+        var audited = ChangeTracker.Entries<Versioned>()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            .Select(e => e.State switch
+            {
+                EntityState.Added => Audit(AuditAction.Create, ResourceName(e.Entity), e.Entity.Id.ToString(), null, e.Entity.Version, now),
+                EntityState.Deleted => Audit(AuditAction.Delete, ResourceName(e.Entity), e.Entity.Id.ToString(),
+                    e.OriginalValues.GetValue<int>(nameof(Versioned.Version)), null, now),
+                _ => Audit(AuditAction.Update, ResourceName(e.Entity), e.Entity.Id.ToString(),
+                    e.OriginalValues.GetValue<int>(nameof(Versioned.Version)), e.Entity.Version, now),
+            })
+            .ToList();
+        // Keys and vocabulary entries carry no version, but adding or revoking them is a write like any other.
+        audited.AddRange(ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified)
+            .Select(e => e.Entity switch
+            {
+                ApiKey key => Audit(e.State == EntityState.Added ? AuditAction.Create : AuditAction.Update, "api-key", key.Id.ToString(), null, null, now),
+                Drug drug => Audit(AuditAction.Create, "drug", drug.Code, null, null, now),
+                _ => null,
+            })
+            .OfType<AuditEntry>());
+        AuditLog.AddRange(audited);
         foreach (var entry in ChangeTracker.Entries<Drug>().Where(e => e.State == EntityState.Added))
             entry.Entity.CreatedAt = now;
         return base.SaveChangesAsync(cancellationToken);
     }
+
+    private AuditEntry Audit(AuditAction action, string resource, string id, int? before, int? after, DateTimeOffset at) => new()
+    {
+        At = at, RequestId = RequestId, ApiKeyId = Caller.KeyId, Role = Caller.KeyId is null ? "system" : Caller.Role.ToCode(),
+        HospitalId = Caller.HospitalId, Action = action.ToCode(), Resource = resource, ResourceId = id,
+        VersionBefore = before, VersionAfter = after,
+    };
+
+    private static string ResourceName(Versioned entity) => JsonNamingPolicy.KebabCaseLower.ConvertName(entity.GetType().Name);
 }

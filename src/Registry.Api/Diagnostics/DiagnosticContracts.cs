@@ -23,7 +23,7 @@ public sealed record Measurement(string Name, decimal Value, string Unit);
 /// <summary>A stored diagnostic.</summary>
 public sealed record DiagnosticResponse(
     Guid Id, Guid CaseId, DiagnosticKind Kind, int? Day, DiagnosticResult Result, List<string> Findings,
-    string? Summary, List<Measurement> Measurements, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    string? Summary, List<Measurement> Measurements, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt) : Common.IVersionedResponse;
 
 public static class DiagnosticMapping
 {

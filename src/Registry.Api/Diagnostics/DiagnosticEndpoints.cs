@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 
 using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Diagnostics.DiagnosticResource, Registry.Api.Diagnostics.Diagnostic, Registry.Api.Diagnostics.DiagnosticRequest, Registry.Api.Diagnostics.DiagnosticResponse>;
 
@@ -23,7 +24,8 @@ public static class DiagnosticEndpoints
                 "measurements carry UCUM units (Cel, mm[Hg], /min). The id is generated and returned in the body and the Location header.")
             .WithRequestExample(Examples.VitalSigns)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapGet("/diagnostics/{id:guid}", Handlers.Get).WithName("GetDiagnostic")
             .WithSummary("Get a diagnostic")
             .WithDescription("One diagnostic by id.")
@@ -34,11 +36,13 @@ public static class DiagnosticEndpoints
                 "It stays with its case.")
             .WithRequestExample(Examples.VitalSigns)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapDelete("/diagnostics/{id:guid}", Handlers.Delete).WithName("DeleteDiagnostic")
             .WithSummary("Delete a diagnostic")
             .WithDescription("Deletes one diagnostic; the case and its other records are unchanged.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Write);
 
         return group;
     }

@@ -8,6 +8,7 @@ using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
+using Registry.Api.Security;
 using Registry.Api.Seeding;
 using Registry.Api.Vocabulary;
 
@@ -29,6 +30,7 @@ public sealed class ApiExamples
     {
         AddProblems();
         Add(new Health.HealthEndpoints.HealthResponse("ready"));
+        AddSecurity();
 
         if (seed is not { Hospital.Id: { } hospitalId, Hospital.Name: { } hospitalName, CaseId: { } caseId, Case: { } document }) return;
         var hospital = new Hospital { Id = hospitalId, Name = hospitalName, City = seed.Hospital.City, Country = seed.Hospital.Country, CreatedAt = Stamp, UpdatedAt = Stamp };
@@ -96,6 +98,19 @@ public sealed class ApiExamples
         503 => new() { Status = 503, Title = "Database unavailable.", Detail = "The registry database cannot be reached; retry shortly." },
         _ => new() { Status = status, Title = "An unexpected error occurred." },
     };
+
+    private void AddSecurity()
+    {
+        var key = new KeyResponse(Guid.Parse("0195f1a0-0000-7000-8000-0000000000b1"), "3fa85f6457c4",
+            "Tiantan EHR interface", Role.Hospital, KeyBootstrap.TiantanHospital, Stamp, null);
+        Add(new KeyRequest("Tiantan EHR interface", Role.Hospital, KeyBootstrap.TiantanHospital),
+            new CreatedKeyResponse("hfs_3fa85f6457c4_k8v2Qm0xYw3Zr7Lp1Nd5Ft9Hj4Sb6Uc8Ea0Gi2Ko4Mq", key));
+        Add(key);
+        Add(new Audit.AuditPage(
+            [new Audit.AuditRecord(1042, Stamp, "4bf92f3577b34da6a3ce929d0e0e4736", key.Id, "hospital", KeyBootstrap.TiantanHospital,
+                "update", "case", "96779884-1e8a-4081-b248-6f698b027e6e", 1, 2)],
+            1042, RequestLimits.DefaultPageSize));
+    }
 
     private void AddProblems() =>
         _examples[typeof(HttpValidationProblemDetails)] = new HttpValidationProblemDetails(new Dictionary<string, string[]>

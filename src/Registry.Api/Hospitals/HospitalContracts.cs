@@ -8,7 +8,7 @@ public sealed record HospitalRequest(string? Name, string? City, string? Country
 
 /// <summary>A stored hospital.</summary>
 public sealed record HospitalResponse(
-    Guid Id, string Name, string? City, string? Country, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    Guid Id, string Name, string? City, string? Country, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt) : Common.IVersionedResponse;
 
 public static class HospitalMapping
 {

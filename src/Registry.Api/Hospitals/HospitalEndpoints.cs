@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 
 namespace Registry.Api.Hospitals;
 
@@ -22,17 +24,20 @@ public static class HospitalEndpoints
         group.MapPost("/", Create).WithName("CreateHospital")
             .WithSummary("Register a hospital")
             .WithDescription("Registers a hospital; its id is generated and returned in the body and the Location header.")
-            .WithRequestExample(HospitalMapping.Example);
+            .WithRequestExample(HospitalMapping.Example)
+            .RequireAuthorization(Policies.Admin);
         group.MapPut("/{id:guid}", Update).WithName("UpdateHospital")
             .WithSummary("Update a hospital")
-            .WithDescription("Replaces the hospital's name, city and country; its version increases by one.")
+            .WithDescription("Replaces the hospital's name, city and country; its version increases by one. Send If-Match with the ETag of your last read.")
             .WithRequestExample(HospitalMapping.Example)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Admin);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteHospital")
             .WithSummary("Delete a hospital")
             .WithDescription("Deletes a hospital that has no patients. A hospital with patients answers 409: delete or move its patients first.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Admin);
 
         return group;
     }
@@ -57,23 +62,29 @@ public static class HospitalEndpoints
     }
 
     private static async Task<Results<Ok<HospitalResponse>, ProblemHttpResult>> Update(
-        [Description("The hospital's id.")] Guid id, HospitalRequest request, RegistryDb db, CancellationToken ct)
+        [Description("The hospital's id.")] Guid id, HospitalRequest request,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
     {
         var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
         if (hospital is null) return Problems.NotFound("hospital", id);
+        if (Preconditions.Check(ifMatch, hospital.Version) is { } failed) return failed;
         request.Apply(hospital);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(hospital.ToResponse());
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        [Description("The hospital's id.")] Guid id, RegistryDb db, CancellationToken ct)
+        [Description("The hospital's id.")] Guid id,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
     {
-        if (!await db.Hospitals.AnyAsync(h => h.Id == id, ct)) return Problems.NotFound("hospital", id);
-        if (await db.Patients.AnyAsync(p => p.HospitalId == id, ct))
+        var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
+        if (hospital is null) return Problems.NotFound("hospital", id);
+        if (Preconditions.Check(ifMatch, hospital.Version) is { } failed) return failed;
+        if (await db.Patients.IgnoreQueryFilters().AnyAsync(p => p.HospitalId == id, ct))
             return Problems.Conflict("Hospital has patients.",
                 "A hospital with patients cannot be deleted; delete its patients (and so their cases) first.");
-        await db.Hospitals.Where(h => h.Id == id).ExecuteDeleteAsync(ct);
+        db.Hospitals.Remove(hospital);
+        await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 }

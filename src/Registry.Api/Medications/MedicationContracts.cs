@@ -38,7 +38,7 @@ public sealed record MedicationResponse(
     Guid Id, Guid CaseId, string Drug, string? DrugName, string? AtcCode, string? DrugClass, string? ProductName,
     Route Route, string? Form, Dose? Dose, string? Frequency, int? StartDay, int? EndDay, Setting Setting,
     string? Purpose, List<Adjustment> Adjustments, Ending? Ending, int Version, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : Common.IVersionedResponse;
 
 public static class MedicationMapping
 {

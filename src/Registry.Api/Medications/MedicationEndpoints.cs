@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 
 using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Medications.MedicationResource, Registry.Api.Medications.Medication, Registry.Api.Medications.MedicationRequest, Registry.Api.Medications.MedicationResponse>;
@@ -26,7 +27,8 @@ public static class MedicationEndpoints
                 "in the body and the Location header.")
             .WithRequestExample(Examples.Gabapentin)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapGet("/medications/{id:guid}", Handlers.Get).WithName("GetMedication")
             .WithSummary("Get a medication")
             .WithDescription("One medication by id, with the drug's name, ATC code and class from the vocabulary.")
@@ -37,11 +39,13 @@ public static class MedicationEndpoints
                 "It stays with its case.")
             .WithRequestExample(Examples.Gabapentin)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapDelete("/medications/{id:guid}", Handlers.Delete).WithName("DeleteMedication")
             .WithSummary("Delete a medication")
             .WithDescription("Deletes one medication; the case and its other records are unchanged.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Write);
 
         return group;
     }

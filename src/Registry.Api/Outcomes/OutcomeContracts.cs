@@ -24,7 +24,7 @@ public sealed record Severity(SeverityScale Scale, int Score);
 public sealed record OutcomeResponse(
     Guid Id, Guid CaseId, int Day, AssessmentMethod Method, OutcomeStatus Status, Severity? Severity,
     bool? Recurrence, List<string> ResidualFindings, string? Notes, int Version, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : Common.IVersionedResponse;
 
 public static class OutcomeMapping
 {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 
 using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Outcomes.OutcomeResource, Registry.Api.Outcomes.Outcome, Registry.Api.Outcomes.OutcomeRequest, Registry.Api.Outcomes.OutcomeResponse>;
 
@@ -24,7 +25,8 @@ public static class OutcomeEndpoints
                 "its scale: smc 1–4, jankovic 0–8, hfs-7 0–28, hfs-30 0–120. The id is returned in the body and the Location header.")
             .WithRequestExample(Examples.WeekEight)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapGet("/outcomes/{id:guid}", Handlers.Get).WithName("GetOutcome")
             .WithSummary("Get an outcome assessment")
             .WithDescription("One outcome assessment by id.")
@@ -35,11 +37,13 @@ public static class OutcomeEndpoints
                 "and the case's final outcome is recomputed. It stays with its case.")
             .WithRequestExample(Examples.WeekFour)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Write);
         group.MapDelete("/outcomes/{id:guid}", Handlers.Delete).WithName("DeleteOutcome")
             .WithSummary("Delete an outcome assessment")
             .WithDescription("Deletes one assessment; the case's final outcome falls back to its latest remaining assessment, or none.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Write);
 
         return group;
     }

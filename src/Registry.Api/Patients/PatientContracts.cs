@@ -16,7 +16,7 @@ public sealed record PatientRequest(Guid? HospitalId, string? Pseudonym, Sex? Se
 /// <summary>A stored patient.</summary>
 public sealed record PatientResponse(
     Guid Id, Guid HospitalId, string Pseudonym, Sex Sex, int? BirthYear, int Version,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt) : Common.IVersionedResponse;
 
 /// <summary>One page of patients. Pass <c>nextCursor</c> back as <c>cursor</c> for the next page; null on the last.</summary>
 public sealed record PatientPage(List<PatientResponse> Items, string? NextCursor, int Limit);

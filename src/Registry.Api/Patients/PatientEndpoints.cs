@@ -1,9 +1,11 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Security;
 
 namespace Registry.Api.Patients;
 
@@ -13,7 +15,8 @@ public static class PatientEndpoints
 
     public static RouteGroupBuilder MapPatients(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/patients").WithTags("Patients");
+        // Patients carry pseudonyms: hospital keys (their own patients only) and admins, never analysts.
+        var group = routes.MapGroup("/patients").WithTags("Patients").RequireAuthorization(Policies.Write);
 
         group.MapGet("/", List).WithName("ListPatients")
             .WithSummary("List patients")
@@ -80,9 +83,11 @@ public static class PatientEndpoints
             : Problems.NotFound("patient", id);
 
     private static async Task<Results<Created<PatientResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        PatientRequest request, RegistryDb db, CancellationToken ct)
+        PatientRequest request, Caller caller, RegistryDb db, CancellationToken ct)
     {
-        var patient = request.ApplyTo(new Patient { Pseudonym = "", Sex = "" });
+        var (hospital, forbidden) = caller.HospitalForWrite(request.HospitalId);
+        if (forbidden is not null) return forbidden;
+        var patient = (request with { HospitalId = hospital }).ApplyTo(new Patient { Pseudonym = "", Sex = "" });
         if (!await db.Hospitals.AnyAsync(h => h.Id == patient.HospitalId, ct)) return UnknownHospital(patient.HospitalId);
         if (await HolderOfAsync(db, patient.HospitalId, patient.Pseudonym, ct) is { } holder)
             return PseudonymTaken(patient.HospitalId, patient.Pseudonym, holder);
@@ -93,10 +98,16 @@ public static class PatientEndpoints
     }
 
     private static async Task<Results<Ok<PatientResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        [Description("The patient's id.")] Guid id, PatientRequest request, RegistryDb db, CancellationToken ct)
+        [Description("The patient's id.")] Guid id, PatientRequest request,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
+        Caller caller, RegistryDb db, CancellationToken ct)
     {
         var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null) return Problems.NotFound("patient", id);
+        if (Preconditions.Check(ifMatch, patient.Version) is { } failed) return failed;
+        var (hospital, forbidden) = caller.HospitalForWrite(request.HospitalId);
+        if (forbidden is not null) return forbidden;
+        request = request with { HospitalId = hospital };
 
         var hospitalId = request.HospitalId!.Value;
         if (hospitalId != patient.HospitalId)
@@ -119,10 +130,16 @@ public static class PatientEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        [Description("The patient's id.")] Guid id, RegistryDb db, CancellationToken ct) =>
-        await db.Patients.Where(p => p.Id == id).ExecuteDeleteAsync(ct) > 0
-            ? TypedResults.NoContent()
-            : Problems.NotFound("patient", id);
+        [Description("The patient's id.")] Guid id,
+        [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (patient is null) return Problems.NotFound("patient", id);
+        if (Preconditions.Check(ifMatch, patient.Version) is { } failed) return failed;
+        db.Patients.Remove(patient); // the database cascades to the patient's cases and their children
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
 
     private static Task<Guid?> HolderOfAsync(RegistryDb db, Guid hospitalId, string pseudonym, CancellationToken ct) =>
         db.Patients.AsNoTracking().Where(p => p.HospitalId == hospitalId && p.Pseudonym == pseudonym)
@@ -146,11 +163,6 @@ public static class PatientEndpoints
             return holder is { } id
                 ? PseudonymTaken(patient.HospitalId, patient.Pseudonym, id)
                 : Problems.Conflict("Pseudonym already in use.", "Another request used this pseudonym at the same time; retry.");
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return Problems.Conflict("Patient changed meanwhile.",
-                $"Patient '{patient.Id}' was changed or deleted by another request; read it again and retry.");
         }
     }
 

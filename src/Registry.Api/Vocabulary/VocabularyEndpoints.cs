@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Vocabulary;
 
 public static class VocabularyEndpoints
@@ -35,7 +37,8 @@ public static class VocabularyEndpoints
                 authentication arrives; until then any client may call it.
                 """)
             .WithRequestExample(VocabularyMapping.Example)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Admin);
 
         return group;
     }

@@ -204,7 +204,7 @@ public sealed class CaseApiTests(RegistryApp app) : IClassFixture<RegistryApp>
 
         var correction = CaseDocuments.Document(hospital, pseudonym: "PUT", sourceCaseId: "PUT-1", age: 48,
             outcomes: [(10, OutcomeStatus.Unchanged)]) with { Diagnostics = null, Medications = null };
-        var updated = await (await _client.PutAsJson($"/api/v1/cases/{created.Id}", correction)).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var updated = await (await _client.PutCurrent($"/api/v1/cases/{created.Id}", correction)).ReadAs<CaseResponse>(HttpStatusCode.OK);
 
         Assert.Equal((48, 2), (updated.AgeAtPresentation, updated.Version));
         Assert.Equal(created.Diagnostics.Select(d => d.Id), updated.Diagnostics.Select(d => d.Id));
@@ -220,7 +220,7 @@ public sealed class CaseApiTests(RegistryApp app) : IClassFixture<RegistryApp>
         await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: "A", sourceCaseId: "TAKEN"));
         var other = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: "B", sourceCaseId: "FREE"));
 
-        var response = await _client.PutAsJson($"/api/v1/cases/{other.Id}", CaseDocuments.Document(hospital, pseudonym: "B", sourceCaseId: "TAKEN"));
+        var response = await _client.PutCurrent($"/api/v1/cases/{other.Id}", CaseDocuments.Document(hospital, pseudonym: "B", sourceCaseId: "TAKEN"));
 
         await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Equal("FREE", await app.QuerySingleAsync<string>("SELECT source_case_id FROM cases WHERE id = @id", new { id = other.Id }));
@@ -242,7 +242,7 @@ public sealed class CaseApiTests(RegistryApp app) : IClassFixture<RegistryApp>
         var hospital = await _client.CreateHospitalAsync();
         var created = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: "DEL"));
 
-        var response = await _client.DeleteAsync($"/api/v1/cases/{created.Id}");
+        var response = await _client.DeleteCurrent($"/api/v1/cases/{created.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(0, await app.QuerySingleAsync<int>("""

@@ -72,7 +72,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var updated = await (await _client.PutAsJson($"/api/v1/diagnostics/{created.Id}",
+        var updated = await (await _client.PutCurrent($"/api/v1/diagnostics/{created.Id}",
                 VitalSigns() with { Measurements = [new("respiratory-rate", 17m, "/min")] }))
             .ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
 
@@ -91,7 +91,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var updated = await (await _client.PutJson($"/api/v1/diagnostics/{created.Id}",
+        var updated = await (await _client.PutJsonCurrent($"/api/v1/diagnostics/{created.Id}",
                 """{"kind":"ct-head","result":"normal"}"""))
             .ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
 
@@ -107,7 +107,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var response = await _client.DeleteAsync($"/api/v1/diagnostics/{created.Id}");
+        var response = await _client.DeleteCurrent($"/api/v1/diagnostics/{created.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         await (await _client.GetAsync($"/api/v1/diagnostics/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);

@@ -26,7 +26,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
         var created = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Old name", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created);
 
-        var updated = await (await _client.PutAsJson($"/api/v1/hospitals/{created.Id}", new HospitalRequest("New name", "Oslo", "Norway")))
+        var updated = await (await _client.PutCurrent($"/api/v1/hospitals/{created.Id}", new HospitalRequest("New name", "Oslo", "Norway")))
             .ReadAs<HospitalResponse>(HttpStatusCode.OK);
 
         Assert.Equal(("New name", 2), (updated.Name, updated.Version));
@@ -95,7 +95,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
         await (await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital.Id, "H-1", Sex.Male, null)))
             .ReadAs<PatientResponse>(HttpStatusCode.Created);
 
-        var response = await _client.DeleteAsync($"/api/v1/hospitals/{hospital.Id}");
+        var response = await _client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Contains("patients", problem.GetProperty("detail").GetString());
@@ -110,7 +110,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
         var hospital = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Empty General", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created);
 
-        var response = await _client.DeleteAsync($"/api/v1/hospitals/{hospital.Id}");
+        var response = await _client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals WHERE id = @id", new { id = hospital.Id }));

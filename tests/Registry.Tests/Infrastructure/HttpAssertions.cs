@@ -43,6 +43,40 @@ public static class HttpAssertions
     public static Task<HttpResponseMessage> PutJson(this HttpClient client, string url, string json) =>
         client.PutAsync(url, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
+    /// <summary>The ETag a GET of the resource answers now (what a client would send back as If-Match).</summary>
+    public static async Task<string> CurrentETag(this HttpClient client, string url)
+    {
+        var response = await client.GetAsync(url);
+        Assert.True(response.IsSuccessStatusCode, $"GET {url} answered {(int)response.StatusCode}");
+        return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"GET {url} sent no ETag");
+    }
+
+    /// <summary>PUT with If-Match set to the resource's current ETag, as a client that just read it would.</summary>
+    public static async Task<HttpResponseMessage> PutCurrent<T>(this HttpClient client, string url, T value)
+    {
+        var etag = await client.CurrentETag(url);
+        return await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, url)
+        {
+            Content = JsonContent.Create(value, options: RegistryApp.Json), Headers = { { "If-Match", etag } },
+        });
+    }
+
+    public static async Task<HttpResponseMessage> PutJsonCurrent(this HttpClient client, string url, string json)
+    {
+        var etag = await client.CurrentETag(url);
+        return await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, url)
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"), Headers = { { "If-Match", etag } },
+        });
+    }
+
+    /// <summary>DELETE with If-Match set to the resource's current ETag.</summary>
+    public static async Task<HttpResponseMessage> DeleteCurrent(this HttpClient client, string url)
+    {
+        var etag = await client.CurrentETag(url);
+        return await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Headers = { { "If-Match", etag } } });
+    }
+
     public static Task<HttpResponseMessage> PostAsJson<T>(this HttpClient client, string url, T value) =>
         client.PostAsJsonAsync(url, value, RegistryApp.Json);
 

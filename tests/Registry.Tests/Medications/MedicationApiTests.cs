@@ -79,7 +79,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        var updated = await (await _client.PutAsJson($"/api/v1/medications/{created.Id}", Gabapentin() with
+        var updated = await (await _client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with
             {
                 Drug = "carbamazepine", ProductName = "Carbamazepine tablets", Form = "tablet",
                 Adjustments = [new(3, DoseChange.Decreased, null), new(5, DoseChange.Stopped, "rash")],
@@ -99,7 +99,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/medications/{created.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/medications/{created.Id}")).StatusCode);
 
         await (await _client.GetAsync($"/api/v1/medications/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
         Assert.Equal(0, await CountMedications(@case.CaseId));
@@ -267,7 +267,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        await (await _client.PutAsJson($"/api/v1/medications/{created.Id}", Gabapentin() with { Drug = "unknown-drug" }))
+        await (await _client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with { Drug = "unknown-drug" }))
             .ReadValidationProblem("drug");
 
         var stored = await app.QuerySingleAsync<(string Drug, int Version)>(

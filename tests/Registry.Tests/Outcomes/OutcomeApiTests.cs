@@ -49,14 +49,14 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var weekFour = await Create(@case.CaseId, PhoneFollowUp(28, OutcomeStatus.MarkedImprovement));
         Assert.Equal(("resolved", 56, 28), await FinalOutcome(@case.CaseId));
 
-        await (await _client.PutAsJson($"/api/v1/outcomes/{weekEight.Id}", PhoneFollowUp(14, OutcomeStatus.Unchanged)))
+        await (await _client.PutCurrent($"/api/v1/outcomes/{weekEight.Id}", PhoneFollowUp(14, OutcomeStatus.Unchanged)))
             .ReadAs<OutcomeResponse>(HttpStatusCode.OK);
         Assert.Equal(("marked-improvement", 28, 28), await FinalOutcome(@case.CaseId));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/outcomes/{weekFour.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/outcomes/{weekFour.Id}")).StatusCode);
         Assert.Equal(("unchanged", 14, (int?)null), await FinalOutcome(@case.CaseId));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/outcomes/{weekEight.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/outcomes/{weekEight.Id}")).StatusCode);
         Assert.Equal(((string?)null, (int?)null, (int?)null), await FinalOutcome(@case.CaseId));
     }
 
@@ -81,7 +81,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, PhoneFollowUp(28, OutcomeStatus.Improved));
 
-        var updated = await (await _client.PutAsJson($"/api/v1/outcomes/{created.Id}",
+        var updated = await (await _client.PutCurrent($"/api/v1/outcomes/{created.Id}",
                 new OutcomeRequest(28, AssessmentMethod.Record, OutcomeStatus.MarkedImprovement, new(SeverityScale.Jankovic, 2), null,
                     ["mild residual facial asymmetry"], null)))
             .ReadAs<OutcomeResponse>(HttpStatusCode.OK);
@@ -208,7 +208,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, PhoneFollowUp(56, OutcomeStatus.Resolved));
 
-        await (await _client.PutAsJson($"/api/v1/outcomes/{created.Id}",
+        await (await _client.PutCurrent($"/api/v1/outcomes/{created.Id}",
                 PhoneFollowUp(60, OutcomeStatus.Worsened, new SeverityRequest(SeverityScale.Smc, 5))))
             .ReadValidationProblem("severity.score");
 

@@ -176,7 +176,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "UPD-1");
 
-        var updated = await (await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "UPD-1b", Sex.Unknown, 1950)))
+        var updated = await (await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "UPD-1b", Sex.Unknown, 1950)))
             .ReadAs<PatientResponse>(HttpStatusCode.OK);
 
         Assert.Equal(("UPD-1b", Sex.Unknown, 1950, 2), (updated.Pseudonym, updated.Sex, updated.BirthYear, updated.Version));
@@ -191,7 +191,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "KEEP-1");
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "KEEP-1", Sex.Male, 1980));
+        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "KEEP-1", Sex.Male, 1980));
 
         var updated = await response.ReadAs<PatientResponse>(HttpStatusCode.OK);
         Assert.Equal((Sex.Male, 1980), (updated.Sex, updated.BirthYear));
@@ -204,7 +204,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var holder = await CreatePatient(hospital, "TAKEN-1");
         var patient = await CreatePatient(hospital, "FREE-1");
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "TAKEN-1", Sex.Male, null));
+        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "TAKEN-1", Sex.Male, null));
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Equal(holder.Id, problem.GetProperty("existingPatientId").GetGuid());
@@ -229,7 +229,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "MOVE-0");
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(Guid.NewGuid(), "MOVE-0", Sex.Female, null));
+        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(Guid.NewGuid(), "MOVE-0", Sex.Female, null));
 
         await response.ReadValidationProblem("hospitalId");
         Assert.Equal(hospital, await HospitalOf(patient.Id));
@@ -241,7 +241,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var (from, to) = (await NewHospital(), await NewHospital());
         var patient = await CreatePatient(from, "MOVE-1");
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-1", Sex.Female, null));
+        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-1", Sex.Female, null));
 
         Assert.Equal(to, (await response.ReadAs<PatientResponse>(HttpStatusCode.OK)).HospitalId);
         Assert.Equal(to, await HospitalOf(patient.Id));
@@ -254,7 +254,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var patient = await CreatePatient(from, "MOVE-2");
         await InsertCase(patient.Id, from);
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-2", Sex.Female, null));
+        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-2", Sex.Female, null));
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Contains("case", problem.GetProperty("detail").GetString());
@@ -272,7 +272,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var caseId = await InsertCase(patient.Id, hospital);
         var otherCase = await InsertCase(other.Id, hospital);
 
-        var response = await _client.DeleteAsync($"/api/v1/patients/{patient.Id}");
+        var response = await _client.DeleteCurrent($"/api/v1/patients/{patient.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         await (await _client.GetAsync($"/api/v1/patients/{patient.Id}")).ReadProblem(HttpStatusCode.NotFound);

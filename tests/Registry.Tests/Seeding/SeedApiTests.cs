@@ -112,7 +112,7 @@ public sealed class SeedApiTests(RegistryApp app) : IClassFixture<RegistryApp>
         await (await _client.GetAsync("/health/ready")).ReadAs<object>(HttpStatusCode.OK);
         Assert.Equal(2, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE id IN (@Tiantan, @Harbin)", new { Tiantan, Harbin }));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/cases/{Harbin}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/cases/{Harbin}")).StatusCode);
         await using (var restarted = new RestartedApp(app.ConnectionString))
             await (await restarted.CreateClient().GetAsync("/health/ready")).ReadAs<object>(HttpStatusCode.OK);
 

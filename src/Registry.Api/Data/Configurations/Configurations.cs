@@ -86,6 +86,25 @@ internal sealed class DrugConfiguration : IEntityTypeConfiguration<Drug>
     }
 }
 
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<Security.ApiKey>
+{
+    public void Configure(EntityTypeBuilder<Security.ApiKey> b)
+    {
+        b.ToTable("api_keys");
+        b.Property(k => k.Id).ValueGeneratedNever();
+        b.Property(k => k.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<Audit.AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<Audit.AuditEntry> b)
+    {
+        b.ToTable("audit_log");
+        b.Property(a => a.Id).UseIdentityAlwaysColumn();
+    }
+}
+
 internal static class VersionedConfiguration
 {
     /// <summary>The version column is the optimistic-concurrency token of every resource.</summary>

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Registry.Api.Common;
+
+/// <summary>A response that carries its resource's version, sent as a weak ETag.</summary>
+public interface IVersionedResponse
+{
+    int Version { get; }
+}
+
+/// <summary>
+/// Optimistic concurrency over HTTP: every versioned response carries <c>ETag: W/"{version}"</c>, and PUT and
+/// DELETE must send it back as <c>If-Match</c> — 428 without it, 412 when the resource changed since.
+/// </summary>
+public static partial class Preconditions
+{
+    public const string IfMatchDescription =
+        "The ETag of your last read of this resource, e.g. W/\"3\". Required: 428 without it, 412 when the resource has changed since.";
+
+    /// <summary>Adds the ETag header to every response whose body is a versioned resource.</summary>
+    public static TBuilder WithETags<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilter(async (invocation, next) =>
+        {
+            var result = await next(invocation);
+            var inner = result is INestedHttpResult nested ? nested.Result : result;
+            if (inner is IValueHttpResult { Value: IVersionedResponse versioned })
+                invocation.HttpContext.Response.Headers.ETag = ETag(versioned.Version);
+            return result;
+        });
+        return builder;
+    }
+
+    public static string ETag(int version) => $"W/\"{version}\"";
+
+    /// <summary>Null when <paramref name="ifMatch"/> names <paramref name="current"/>; else the 428 or 412 to answer.</summary>
+    public static ProblemHttpResult? Check(string? ifMatch, int current)
+    {
+        if (string.IsNullOrWhiteSpace(ifMatch))
+            return TypedResults.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "If-Match is required.",
+                detail: $"Send the ETag of your last read as If-Match (this resource is now at {ETag(current)}), so a concurrent change is never overwritten.");
+        if (ifMatch.Trim() == "*" || Versions().Matches(ifMatch).Any(m => int.Parse(m.Groups["v"].Value) == current)) return null;
+        return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The resource has changed.",
+            detail: $"If-Match was {ifMatch} but the resource is now at {ETag(current)}; read it again and reapply your change.",
+            extensions: new Dictionary<string, object?> { ["currentVersion"] = current });
+    }
+
+    [GeneratedRegex("""(W/)?"(?<v>\d{1,9})"\s*(,|$)""")]
+    private static partial Regex Versions();
+}

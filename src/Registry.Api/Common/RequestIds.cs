@@ -1,0 +1,20 @@
+using System.Diagnostics;
+
+namespace Registry.Api.Common;
+
+/// <summary>
+/// One id per request: the W3C trace id. It is the problem details' traceId, the X-Request-Id response
+/// header, the TraceId scope of every log line, and the request_id of every audit row.
+/// </summary>
+public static class RequestIds
+{
+    public const string Header = "X-Request-Id";
+
+    public static string Of(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+
+    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        context.Response.Headers[Header] = Of(context);
+        return next(context);
+    });
+}

@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Registry.Api.Common;
+
+namespace Registry.Api.Security;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer hfs_…</c>. A verified key is cached for a few seconds so a busy
+/// client does not cost a lookup per request; revoking through the API evicts it at once on this instance
+/// (other instances stop accepting it within <see cref="CacheFor"/>).
+/// </summary>
+public sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    NpgsqlDataSource dataSource, IMemoryCache cache, IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string Scheme = "Bearer";
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            || !ApiKeySecrets.TryParse(header["Bearer ".Length..].Trim(), out var prefix, out var secret))
+            return AuthenticateResult.Fail("Malformed API key.");
+
+        var key = await cache.GetOrCreateAsync(CacheKey(prefix), async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = CacheFor;
+            return await FindAsync(prefix);
+        });
+        if (key is null || !ApiKeySecrets.Matches(secret, key.SecretHash)) return AuthenticateResult.Fail("Unknown or revoked API key.");
+
+        var caller = new Caller(key.Id, KebabEnum.Parse<Role>(key.Role), key.HospitalId);
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(caller.ToClaims(), Scheme));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = 401, Title = "An API key is required.",
+                Detail = "Send 'Authorization: Bearer <key>' with a valid, unrevoked key. Admins create keys with POST /api/v1/keys.",
+            },
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = 403, Title = "This key's role may not do this.",
+                Detail = "Hospital keys create and read their own hospital's patients and cases; analyst keys read cases and analytics; admin keys do everything.",
+            },
+        });
+    }
+
+    public static string CacheKey(string prefix) => $"api-key:{prefix}";
+
+    private async Task<ApiKey?> FindAsync(string prefix)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL");
+        command.Parameters.AddWithValue(prefix);
+        await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
+        if (!await reader.ReadAsync(Context.RequestAborted)) return null;
+        return new ApiKey
+        {
+            Id = reader.GetGuid(0), Prefix = prefix, SecretHash = (byte[])reader[1], Name = "", Role = reader.GetString(2),
+            HospitalId = reader.IsDBNull(3) ? null : reader.GetGuid(3),
+        };
+    }
+}

@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using Registry.Api.Common;
+
+namespace Registry.Api.Security;
+
+/// <summary>
+/// Who is calling: the key, its role and (for hospital keys) its hospital. Hospital keys see and write only
+/// their hospital's patients and cases; analysts read without identifiers; admins do everything.
+/// </summary>
+public sealed record Caller(Guid? KeyId, Role Role, Guid? HospitalId)
+{
+    public const string KeyIdClaim = "hfs:key";
+    public const string HospitalClaim = "hfs:hospital";
+
+    /// <summary>Work the service does for itself (migrations, seeds): unrestricted.</summary>
+    public static readonly Caller System = new(null, Role.Admin, null);
+
+    public bool IsAnalyst => Role == Role.Analyst;
+
+    /// <summary>The hospital every read and write is confined to, or null for no confinement.</summary>
+    public Guid? TenantHospitalId => Role == Role.Hospital ? HospitalId : null;
+
+    public static Caller From(ClaimsPrincipal? user)
+    {
+        if (user?.Identity?.IsAuthenticated != true) return System;
+        var role = KebabEnum.Parse<Role>(user.FindFirstValue(ClaimTypes.Role)!);
+        Guid? hospital = Guid.TryParse(user.FindFirstValue(HospitalClaim), out var h) ? h : null;
+        return new Caller(Guid.Parse(user.FindFirstValue(KeyIdClaim)!), role, hospital);
+    }
+
+    public IEnumerable<Claim> ToClaims()
+    {
+        yield return new Claim(KeyIdClaim, KeyId!.Value.ToString());
+        yield return new Claim(ClaimTypes.Role, Role.ToCode());
+        if (HospitalId is { } hospital) yield return new Claim(HospitalClaim, hospital.ToString());
+    }
+}
