@@ -37,6 +37,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 var app = builder.Build();
 
 app.UseRequestIds();
+app.UseIdempotencyBuffering();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRegistryOpenApi();

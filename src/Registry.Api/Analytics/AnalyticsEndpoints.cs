@@ -17,7 +17,9 @@ public static class AnalyticsEndpoints
                 For the cases matching the filters (the same filters as `GET /cases`), one entry per drug given:
                 the number of cases, the count of each final-outcome status (the latest assessment by day), the
                 share improved-or-better among assessed cases, and the median day of first improvement. A case
-                given several drugs counts once under each. Computed by PostgreSQL in one GROUP BY.
+                given several drugs counts once under each. Computed by PostgreSQL in one GROUP BY. Hospital keys see
+                only their own cases. For analyst keys, counts from 1 to k−1 (`minCellSize`) are null — suppressed —
+                and so is any share or median derived from them.
                 """)
             .WithResponseExample(StatusCodes.Status200OK, new OutcomesByDrugReport(2,
             [
@@ -31,6 +33,7 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, CancellationToken ct) =>
-        TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, ct));
+        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, IConfiguration configuration,
+        IHostEnvironment environment, CancellationToken ct) =>
+        TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, SmallCells.For(caller, configuration, environment), ct));
 }

@@ -14,15 +14,18 @@ namespace Registry.Api.Analytics;
 /// <param name="ImprovedOrBetter">Cases whose final outcome is improved, marked-improvement or resolved.</param>
 /// <param name="ImprovedOrBetterShare">ImprovedOrBetter divided by the cases that have an assessment (0–1); null when none has.</param>
 /// <param name="MedianDaysToFirstImprovement">Median, over cases that ever improved, of the first day an assessment found them improved or better; null when none did.</param>
+/// <remarks>For analyst keys a count from 1 to k−1 is null (suppressed), as is every figure derived from one.</remarks>
 public sealed record DrugOutcomes(
-    string Drug, string DrugName, string? AtcCode, string DrugClass, int Cases, FinalOutcomeCounts FinalOutcomes,
-    int ImprovedOrBetter, double? ImprovedOrBetterShare, double? MedianDaysToFirstImprovement);
+    string Drug, string DrugName, string? AtcCode, string DrugClass, int? Cases, FinalOutcomeCounts FinalOutcomes,
+    int? ImprovedOrBetter, double? ImprovedOrBetterShare, double? MedianDaysToFirstImprovement);
 
-public sealed record FinalOutcomeCounts(int Resolved, int MarkedImprovement, int Improved, int Unchanged, int Worsened, int NotAssessed);
+/// <summary>Cases per final-outcome status; null means suppressed (a small cell, analyst keys only).</summary>
+public sealed record FinalOutcomeCounts(int? Resolved, int? MarkedImprovement, int? Improved, int? Unchanged, int? Worsened, int? NotAssessed);
 
-/// <param name="TotalCases">Cases matching the filters, with or without medications.</param>
+/// <param name="TotalCases">Cases matching the filters, with or without medications (null: suppressed).</param>
 /// <param name="Drugs">One entry per drug given in those cases, most cases first.</param>
-public sealed record OutcomesByDrugReport(int TotalCases, List<DrugOutcomes> Drugs);
+/// <param name="MinCellSize">k: counts from 1 to k−1 are suppressed (null) for this key; 1 means nothing is.</param>
+public sealed record OutcomesByDrugReport(int? TotalCases, List<DrugOutcomes> Drugs, int MinCellSize = 1);
 
 public static class OutcomesByDrugQuery
 {
@@ -43,7 +46,8 @@ public static class OutcomesByDrugQuery
     }
 
     /// <summary>One GROUP BY in PostgreSQL over the filtered cases joined to their distinct drugs.</summary>
-    public static async Task<OutcomesByDrugReport> RunAsync(NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, CancellationToken ct)
+    public static async Task<OutcomesByDrugReport> RunAsync(
+        NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql(caller);
         var sql = $"""
@@ -75,15 +79,20 @@ public static class OutcomesByDrugQuery
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
         var rows = await results.ReadAsync<Row>();
         var total = await results.ReadSingleAsync<int>();
-        return new OutcomesByDrugReport(total, rows.Select(ToOutcomes).ToList());
+        return new OutcomesByDrugReport(cells.Count(total), rows.Select(r => ToOutcomes(r, cells)).ToList(), cells.MinCellSize);
     }
 
-    private static DrugOutcomes ToOutcomes(Row r)
+    private static DrugOutcomes ToOutcomes(Row r, SmallCells cells)
     {
         var better = r.Resolved + r.MarkedImprovement + r.Improved;
         var assessed = r.Cases - r.NotAssessed;
-        return new DrugOutcomes(r.Drug, r.Name, r.AtcCode, r.DrugClass, r.Cases,
-            new FinalOutcomeCounts(r.Resolved, r.MarkedImprovement, r.Improved, r.Unchanged, r.Worsened, r.NotAssessed),
-            better, assessed == 0 ? null : Math.Round((double)better / assessed, 4), r.MedianDays);
+        // A share or median over a small group, or one whose numerator or complement is small, reveals that group.
+        var derivedHidden = cells.IsSmall(r.Cases) || cells.IsSmall(better) || cells.IsSmall(assessed - better);
+        return new DrugOutcomes(r.Drug, r.Name, r.AtcCode, r.DrugClass, cells.Count(r.Cases),
+            new FinalOutcomeCounts(cells.Count(r.Resolved), cells.Count(r.MarkedImprovement), cells.Count(r.Improved),
+                cells.Count(r.Unchanged), cells.Count(r.Worsened), cells.Count(r.NotAssessed)),
+            cells.Count(better),
+            assessed == 0 || derivedHidden ? null : Math.Round((double)better / assessed, 4),
+            derivedHidden ? null : r.MedianDays);
     }
 }

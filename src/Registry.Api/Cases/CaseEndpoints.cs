@@ -38,7 +38,8 @@ public static class CaseEndpoints
                 existing case's id and location, so a re-sent case is never duplicated.
                 """)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceCase")
             .WithSummary("Correct a case")
             .WithDescription("""

@@ -30,6 +30,7 @@ public static class OpenApiSetup
                     """,
             });
             options.OperationFilter<ParameterDescriptions>();
+            Security.SecurityOpenApi.AddTo(options);
             options.OperationFilter<Examples>();
             options.SupportNonNullableReferenceTypes();
             options.UseAllOfToExtendReferenceSchemas();
@@ -47,6 +48,7 @@ public static class OpenApiSetup
             ui.DocumentTitle = "HFS Registry API";
             ui.SwaggerEndpoint("/swagger/v1/swagger.json", "HFS Registry API v1");
             ui.EnableTryItOutByDefault();
+            ui.EnablePersistAuthorization();
             ui.DisplayRequestDuration();
         });
     }

@@ -25,7 +25,8 @@ public static class DiagnosticEndpoints
             .WithRequestExample(Examples.VitalSigns)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
         group.MapGet("/diagnostics/{id:guid}", Handlers.Get).WithName("GetDiagnostic")
             .WithSummary("Get a diagnostic")
             .WithDescription("One diagnostic by id.")

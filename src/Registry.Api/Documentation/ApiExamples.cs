@@ -91,6 +91,12 @@ public sealed class ApiExamples
 
     public static ProblemDetails Problem(int status) => status switch
     {
+        401 => new() { Status = 401, Title = "An API key is required.", Detail = "Send 'Authorization: Bearer <key>' with a valid, unrevoked key. Admins create keys with POST /api/v1/keys." },
+        403 => new() { Status = 403, Title = "This key's role may not do this." },
+        412 => new() { Status = 412, Title = "The resource has changed.", Detail = "If-Match was W/\"1\" but the resource is now at W/\"2\"; read it again and reapply your change." },
+        422 => new() { Status = 422, Title = "Idempotency-Key reused with a different request." },
+        428 => new() { Status = 428, Title = "If-Match is required.", Detail = "Send the ETag of your last read as If-Match (this resource is now at W/\"2\")." },
+        429 => new() { Status = 429, Title = "Too many requests for this key." },
         404 => new() { Status = 404, Title = "Case not found.", Detail = "No case has id '0195f1a0-0000-7000-8000-00000000dead'." },
         409 => new() { Status = 409, Title = "Case already registered.", Detail = "This hospital already has a case with sourceCaseId 'TT-2019-0412'." },
         413 => new() { Status = 413, Title = "Request body too large." },

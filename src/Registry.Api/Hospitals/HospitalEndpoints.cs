@@ -25,7 +25,8 @@ public static class HospitalEndpoints
             .WithSummary("Register a hospital")
             .WithDescription("Registers a hospital; its id is generated and returned in the body and the Location header.")
             .WithRequestExample(HospitalMapping.Example)
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(Policies.Admin)
+            .WithIdempotency();
         group.MapPut("/{id:guid}", Update).WithName("UpdateHospital")
             .WithSummary("Update a hospital")
             .WithDescription("Replaces the hospital's name, city and country; its version increases by one. Send If-Match with the ETag of your last read.")

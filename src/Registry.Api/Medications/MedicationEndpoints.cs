@@ -28,7 +28,8 @@ public static class MedicationEndpoints
             .WithRequestExample(Examples.Gabapentin)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
         group.MapGet("/medications/{id:guid}", Handlers.Get).WithName("GetMedication")
             .WithSummary("Get a medication")
             .WithDescription("One medication by id, with the drug's name, ATC code and class from the vocabulary.")

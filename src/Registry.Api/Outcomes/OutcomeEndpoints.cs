@@ -26,7 +26,8 @@ public static class OutcomeEndpoints
             .WithRequestExample(Examples.WeekEight)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
         group.MapGet("/outcomes/{id:guid}", Handlers.Get).WithName("GetOutcome")
             .WithSummary("Get an outcome assessment")
             .WithDescription("One outcome assessment by id.")

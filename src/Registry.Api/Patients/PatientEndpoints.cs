@@ -37,7 +37,8 @@ public static class PatientEndpoints
                 hospital already uses answers 409 with `existingPatientId`, the patient who holds it.
                 """)
             .WithRequestExample(PatientMapping.Example)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithIdempotency();
         group.MapPut("/{id:guid}", Update).WithName("UpdatePatient")
             .WithSummary("Update a patient")
             .WithDescription("""

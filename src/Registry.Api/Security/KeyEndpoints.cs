@@ -22,7 +22,8 @@ public static class KeyEndpoints
                 Creates a key and returns it once in `key`; the registry stores only a hash of its secret, so it cannot
                 be shown again. Hospital keys are bound to one hospital and can only see and write its patients and
                 cases; analyst keys read cases (without pseudonyms or source ids) and analytics. Admin only.
-                """);
+                """)
+            .WithIdempotency();
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeKey")
             .WithSummary("Revoke an API key")
             .WithDescription("Revokes the key: it answers 401 from now on. The key stays listed, with revokedAt. Admin only.")

@@ -38,7 +38,8 @@ public static class VocabularyEndpoints
                 """)
             .WithRequestExample(VocabularyMapping.Example)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(Policies.Admin)
+            .WithIdempotency();
 
         return group;
     }
