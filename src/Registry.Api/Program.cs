@@ -40,6 +40,7 @@ app.UseRequestIds();
 app.UseIdempotencyBuffering();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBodySizeLimit();
 app.UseRegistryOpenApi();
 app.UseAuthentication();
 app.UseAuthorization();
