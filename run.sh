@@ -20,6 +20,9 @@ log() { printf 'run.sh: %s\n' "$*" >&2; }
 die() { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
 
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://localhost:5080}"
+# Development by default: the documented development API keys work and analytics show small demo counts.
+# Set ASPNETCORE_ENVIRONMENT=Production to get a printed first admin key instead.
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export DOTNET_CLI_TELEMETRY_OPTOUT="${DOTNET_CLI_TELEMETRY_OPTOUT:-1}"
 export DOTNET_NOLOGO="${DOTNET_NOLOGO:-1}"
 
