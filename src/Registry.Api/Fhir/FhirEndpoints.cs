@@ -49,19 +49,19 @@ public static class FhirEndpoints
                 Anything that cannot be mapped or is invalid is an OperationOutcome naming each entry and element
                 (`Bundle.entry[3].resource.gender`) and the registry field, and nothing is stored: 400 for a body that
                 is not a transaction Bundle, 422 for one the registry cannot hold, 409 when the hospital already has
-                the Encounter's sourceCaseId. Accepts `application/fhir+json` and `application/json`.
+                the Encounter's sourceCaseId. Accepts `application/fhir+json` and `application/json`; any other
+                media type is refused by routing with a 415 problem+json.
                 """)
             .Accepts<JsonObject>(FhirSystems.MediaType, "application/json")
             .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status409Conflict, FhirSystems.MediaType)
-            .Produces<JsonObject>(StatusCodes.Status415UnsupportedMediaType, FhirSystems.MediaType)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .Produces<JsonObject>(StatusCodes.Status422UnprocessableEntity, FhirSystems.MediaType)
             .WithMetadata(new FhirExample(null, FhirExampleKind.Transaction))
             .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.TransactionResponse))
             .WithMetadata(new FhirExample(StatusCodes.Status400BadRequest, FhirExampleKind.BadRequest))
             .WithMetadata(new FhirExample(StatusCodes.Status409Conflict, FhirExampleKind.Conflict))
-            .WithMetadata(new FhirExample(StatusCodes.Status415UnsupportedMediaType, FhirExampleKind.UnsupportedMediaType))
             .WithMetadata(new FhirExample(StatusCodes.Status422UnprocessableEntity, FhirExampleKind.Unprocessable));
 
         group.MapGet("/fhir/$export", Export).WithName("ExportFhirNdjson")

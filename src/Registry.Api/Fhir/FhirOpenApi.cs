@@ -10,7 +10,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Registry.Api.Fhir;
 
-public enum FhirExampleKind { Bundle, Transaction, TransactionResponse, Ndjson, CapabilityStatement, BadRequest, NotFound, Conflict, UnsupportedMediaType, Unprocessable }
+public enum FhirExampleKind { Bundle, Transaction, TransactionResponse, Ndjson, CapabilityStatement, BadRequest, NotFound, Conflict, Unprocessable }
 
 /// <summary>Which FHIR example an endpoint shows for a status (null: the request body).</summary>
 public sealed record FhirExample(int? Status, FhirExampleKind Kind);
@@ -66,7 +66,6 @@ public static class FhirSetup
             FhirExampleKind.NotFound => OperationOutcomes.One("not-found", "", "No case has id '0195f1a0-0000-7000-8000-00000000dead'."),
             FhirExampleKind.Conflict => OperationOutcomes.One("duplicate", "Bundle.entry[2].resource.identifier",
                 "This hospital already has a case with sourceCaseId 'tiantan-2019-04-hfs-gabapentin': /api/v1/cases/96779884-1e8a-4081-b248-6f698b027e6e. Nothing was stored."),
-            FhirExampleKind.UnsupportedMediaType => OperationOutcomes.One("not-supported", "", "Send the Bundle as application/fhir+json (or application/json)."),
             FhirExampleKind.Unprocessable => OperationOutcomes.From([
                 new FhirIssue("code-invalid", "Bundle.entry[1].resource.gender", "'M' is not an AdministrativeGender (registry field patient.sex); use male, female, other or unknown."),
                 new FhirIssue("invalid", "Bundle.entry[20].resource.component[0].valueInteger", "Registry field outcomes[0].severity.score: 5 is outside the 'smc' scale; its scores run from 1 to 4."),
