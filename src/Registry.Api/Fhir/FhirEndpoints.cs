@@ -168,7 +168,7 @@ public static class FhirEndpoints
                 var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
                 foreach (var source in await FhirCases.LoadAsync(db, drugs, ids, ct))
                 {
-                    await using (var writer = new Utf8JsonWriter(body))
+                    await using (var writer = new Utf8JsonWriter(body, FhirJson.Writer))
                         CaseToFhir.Bundle(source, transaction: false).WriteTo(writer);
                     await body.WriteAsync(newline, ct);
                 }

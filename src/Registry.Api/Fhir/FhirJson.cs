@@ -8,7 +8,10 @@ namespace Registry.Api.Fhir;
 /// <summary>Small builders for FHIR JSON datatypes, and the rule that FHIR JSON never carries null or empty values.</summary>
 public static class FhirJson
 {
-    public static readonly JsonSerializerOptions Output = new() { WriteIndented = false };
+    /// <summary>Compact JSON that keeps text readable (apostrophes, °C, CJK not \u-escaped): FHIR responses are never embedded in HTML.</summary>
+    public static readonly JsonSerializerOptions Output = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static readonly JsonWriterOptions Writer = new() { Encoder = Output.Encoder };
 
     public static JsonObject Coding(string system, string code, string? display = null) =>
         new() { ["system"] = system, ["code"] = code, ["display"] = display };
