@@ -109,7 +109,7 @@ public static class FhirEndpoints
         JsonNode? root;
         try
         {
-            root = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken: ct);
+            root = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }, cancellationToken: ct);
         }
         catch (JsonException ex)
         {

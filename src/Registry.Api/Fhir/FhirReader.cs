@@ -22,9 +22,13 @@ public sealed class FhirReader(JsonObject node, string path, List<FhirIssue> iss
 
     public string? String(string name) => Value(name, JsonValueKind.String, "a string") is { } v ? v.GetValue<string>() : null;
 
-    public bool? Bool(string name) =>
-        node[name] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>()
-        : Missing(name, "true or false") ? null : null;
+    public bool? Bool(string name)
+    {
+        if (!node.TryGetPropertyValue(name, out var value) || value is null) return null;
+        if (value is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return v.GetValue<bool>();
+        Fail("value", name, "Must be true or false.");
+        return null;
+    }
 
     public int? Int(string name)
     {
@@ -105,11 +109,5 @@ public sealed class FhirReader(JsonObject node, string path, List<FhirIssue> iss
         if (value is JsonValue v && v.GetValueKind() == kind) return v;
         Fail("value", name, $"Must be {what}.");
         return null;
-    }
-
-    private bool Missing(string name, string what)
-    {
-        if (node.TryGetPropertyValue(name, out var value) && value is not null) Fail("value", name, $"Must be {what}.");
-        return true;
     }
 }

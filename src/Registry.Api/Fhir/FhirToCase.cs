@@ -240,11 +240,11 @@ public sealed class FhirToCase(IReadOnlyDictionary<string, Drug> drugs)
             Patient: inline,
             HospitalId: hospitalId,
             SourceCaseId: sourceCaseId,
-            AgeAtPresentation: ExtInt(e, Ext.AgeAtPresentation, "ageAtPresentation"),
+            AgeAtPresentation: ExtInt(e, Ext.AgeAtPresentation),
             PresentationDate: Date(c, "recordedDate"),
             AdmissionDate: admission,
             LengthOfStayDays: lengthOfStay,
-            FollowUpDays: ExtInt(e, Ext.FollowUpDays, "followUpDays"),
+            FollowUpDays: ExtInt(e, Ext.FollowUpDays),
             AffectedSide: ReadSide(c),
             SymptomDurationDays: ReadDuration(c.Extension(Ext.SymptomDuration)?.Object("valueDuration"), "d"),
             AffectedRegions: c.Array("bodySite").Select((b, i) => Required(b.Enum<FacialRegion>(Codes.FacialRegion), b, $"a coding of {Codes.FacialRegion}")).OfType<FacialRegion>().ToList(),
@@ -508,8 +508,8 @@ public sealed class FhirToCase(IReadOnlyDictionary<string, Drug> drugs)
                 drug, concept?.String("text"), route, medication?.Object("form")?.String("text"),
                 quantity is null ? null : new DoseRequest(quantity.Decimal("value"), quantity.String("code") ?? quantity.String("unit")),
                 dosage?.Object("timing")?.Object("code")?.String("text"),
-                ExtInt(s, Ext.StartDay, null) ?? DayDates.DayOf(admission, s.Object("effectivePeriod")?.String("start")),
-                ExtInt(s, Ext.EndDay, null) ?? DayDates.DayOf(admission, s.Object("effectivePeriod")?.String("end")),
+                ExtInt(s, Ext.StartDay) ?? DayDates.DayOf(admission, s.Object("effectivePeriod")?.String("start")),
+                ExtInt(s, Ext.EndDay) ?? DayDates.DayOf(admission, s.Object("effectivePeriod")?.String("end")),
                 setting,
                 s.Array("reasonCode").Select(r => r.String("text")).OfType<string>().ToList() is { Count: > 0 } reasons ? string.Join("; ", reasons) : null,
                 adjustments, ending));
@@ -569,7 +569,7 @@ public sealed class FhirToCase(IReadOnlyDictionary<string, Drug> drugs)
     private static int? Day(FhirReader r, string? admission) =>
         r.Extension(Ext.DayOffset)?.Int("valueInteger") ?? DayDates.DayOf(admission, r.String("effectiveDateTime"));
 
-    private int? ExtInt(FhirReader r, string url, string? field) => r.Extension(url)?.Int("valueInteger");
+    private static int? ExtInt(FhirReader r, string url) => r.Extension(url)?.Int("valueInteger");
 
     private static string? Notes(FhirReader r) =>
         r.Array("note").Select(n => n.String("text")).OfType<string>().ToList() is { Count: > 0 } notes ? string.Join("\n\n", notes) : null;

@@ -199,12 +199,15 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
-    public async Task Invalid_json_and_a_collection_bundle_are_400s()
+    public async Task Invalid_json_duplicate_keys_and_a_collection_bundle_are_400s()
     {
         var response = await _client.PostAsync("/api/v1/fhir", new StringContent("{\"resourceType\": \"Bundle\",", Encoding.UTF8, "application/fhir+json"));
         await response.ReadOutcome(HttpStatusCode.BadRequest, "Bundle");
         var collection = JsonNode.Parse(await _client.GetStringAsync($"/api/v1/cases/{FhirExportTests.Tiantan}/fhir"))!;
         await (await Post(collection)).ReadOutcome(HttpStatusCode.BadRequest, "Bundle.type");
+        var duplicateKeys = await _client.PostAsync("/api/v1/fhir",
+            new StringContent("{\"resourceType\": \"Bundle\", \"type\": \"transaction\", \"type\": \"batch\"}", Encoding.UTF8, "application/fhir+json"));
+        await duplicateKeys.ReadOutcome(HttpStatusCode.BadRequest, "Bundle");
     }
 
     /// <summary>Each bad bundle: what to break, the FHIRPath the OperationOutcome must name, and words its diagnostics must hold.</summary>
