@@ -155,6 +155,41 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task Bundle_with_only_standard_codes_and_full_dates_imports_the_same_case()
+    {
+        var hospitalId = await _client.CreateHospitalAsync("EHR Hospital");
+        var original = await _client.CreateCaseAsync(CaseDocuments.Document(hospitalId, pseudonym: "P-ehr", presentation: "2023-02-14", sourceCaseId: "S-ehr"));
+        var bundle = await TransactionBundle(original.Id);
+        NewSourceCaseId(bundle, "-ehr");
+
+        // What an EHR would send: ATC without the registry drug code, SNOMED CT route and laterality, LOINC vital
+        // signs, v3 interpretation, and calendar dates instead of day offsets.
+        static bool Registry(JsonNode? coding, string system) => (string)coding!["system"]! == $"https://hfs-registry.example/fhir/CodeSystem/{system}";
+        static void Strip(JsonNode? concept, string system)
+        {
+            if (concept?["coding"] is JsonArray codings)
+                foreach (var c in codings.Where(c => Registry(c, system)).ToList()) codings.Remove(c);
+        }
+        foreach (var r in bundle["entry"]!.AsArray().Select(e => e!["resource"]!.AsObject()))
+        {
+            if (r["extension"] is JsonArray extensions)
+                foreach (var x in extensions.Where(x => ((string)x!["url"]!).EndsWith("/day-offset") || ((string)x!["url"]!).EndsWith("-day")).ToList())
+                    extensions.Remove(x);
+            Strip(r["conclusionCode"]?[0], "diagnostic-result");
+            Strip(r["code"], "measurement");
+            Strip(r["dosage"]?[0]?["route"], "route");
+            if ((string)r["resourceType"]! == "Medication") Strip(r["code"], "drug");
+            Strip(r["extension"]?.AsArray().FirstOrDefault(x => ((string)x!["url"]!).EndsWith("/affected-side"))?["valueCodeableConcept"], "affected-side");
+        }
+        Assert.DoesNotContain("/CodeSystem/drug", bundle.ToJsonString());
+        Assert.DoesNotContain("day-offset", bundle.ToJsonString());
+
+        var copy = await Case(await Import(bundle));
+
+        Assert.Equal(FhirAssert.Comparable(original), FhirAssert.Comparable(copy));
+    }
+
+    [Fact]
     public async Task Re_sent_bundle_is_a_409_pointing_at_the_existing_case()
     {
         var bundle = await TransactionBundle(Guid.Parse(FhirExportTests.Tiantan));
