@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
@@ -23,5 +24,24 @@ public sealed class FhirMetadataTests(RegistryApp app) : IClassFixture<RegistryA
         Assert.Contains("transaction", rest.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()));
         Assert.Contains("export", rest.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
         Assert.Contains("MedicationStatement", rest.GetProperty("resource").EnumerateArray().Select(r => r.GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public async Task Swagger_shows_fhir_examples_built_from_the_tiantan_case()
+    {
+        var paths = JsonDocument.Parse(await _client.GetStringAsync("/swagger/v1/swagger.json")).RootElement.GetProperty("paths");
+        JsonElement Example(string path, string method, string status, string media = "application/fhir+json") =>
+            paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status).GetProperty("content").GetProperty(media).GetProperty("example");
+
+        var bundle = Example("/api/v1/cases/{id}/fhir", "get", "200");
+        Assert.Equal("Bundle", bundle.GetProperty("resourceType").GetString());
+        Assert.Equal("96779884-1e8a-4081-b248-6f698b027e6e", bundle.GetProperty("identifier").GetProperty("value").GetString());
+        var request = paths.GetProperty("/api/v1/fhir").GetProperty("post").GetProperty("requestBody").GetProperty("content")
+            .GetProperty("application/fhir+json").GetProperty("example");
+        Assert.Equal("transaction", request.GetProperty("type").GetString());
+        Assert.Equal("OperationOutcome", Example("/api/v1/fhir", "post", "422").GetProperty("resourceType").GetString());
+        Assert.Equal("OperationOutcome", Example("/api/v1/fhir", "post", "409").GetProperty("resourceType").GetString());
+        Assert.Equal("CapabilityStatement", Example("/api/v1/fhir/metadata", "get", "200").GetProperty("resourceType").GetString());
+        Assert.Contains("\"type\":\"collection\"", Example("/api/v1/fhir/$export", "get", "200", "application/fhir+ndjson").GetString());
     }
 }
