@@ -18,7 +18,7 @@ public sealed class ApiKeyAuthentication(
     NpgsqlDataSource dataSource, IMemoryCache cache, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Bearer";
+    public const string SchemeName = "Bearer";
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -37,8 +37,8 @@ public sealed class ApiKeyAuthentication(
         if (key is null || !ApiKeySecrets.Matches(secret, key.SecretHash)) return AuthenticateResult.Fail("Unknown or revoked API key.");
 
         var caller = new Caller(key.Id, KebabEnum.Parse<Role>(key.Role), key.HospitalId);
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(caller.ToClaims(), Scheme));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(caller.ToClaims(), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

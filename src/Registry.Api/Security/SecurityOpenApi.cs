@@ -15,7 +15,7 @@ public sealed class SecurityOpenApi : IOperationFilter
 {
     public static void AddTo(SwaggerGenOptions options)
     {
-        options.AddSecurityDefinition(ApiKeyAuthentication.Scheme, new OpenApiSecurityScheme
+        options.AddSecurityDefinition(ApiKeyAuthentication.SchemeName, new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
@@ -31,7 +31,7 @@ public sealed class SecurityOpenApi : IOperationFilter
         var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToList();
         if (policies.Count == 0 || metadata.OfType<IAllowAnonymous>().Any()) return;
 
-        operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.Scheme, context.Document)] = [] }];
+        operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.SchemeName, context.Document)] = [] }];
         Add(operation, context, 401, "No key, or an unknown or revoked one.");
         if (policies.Any(p => p is Policies.Write or Policies.Admin))
             Add(operation, context, 403, policies.Contains(Policies.Admin) ? "Only admin keys may do this." : "Analyst keys may not do this.");

@@ -8,8 +8,8 @@ public static class SecuritySetup
     {
         services.AddMemoryCache();
         services.AddHttpContextAccessor();
-        services.AddAuthentication(ApiKeyAuthentication.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.Scheme, null);
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorization(Policies.Add);
         services.AddRegistryRateLimiting(configuration);
         services.AddScoped<KeyBootstrap>();

@@ -1,0 +1,192 @@
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Registry.Api.Cases;
+using Registry.Api.Common;
+using Registry.Api.Data;
+using Registry.Api.Vocabulary;
+
+using Registry.Api.Security;
+
+namespace Registry.Api.Fhir;
+
+/// <summary>
+/// The FHIR R4 interface: a case as a Bundle, a transaction Bundle in, bulk NDJSON out, and the
+/// CapabilityStatement. Its own route group, so access policies can be applied to it as a whole.
+/// </summary>
+public static class FhirEndpoints
+{
+    public static RouteGroupBuilder MapFhir(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("FHIR");
+
+        group.MapGet("/cases/{id:guid}/fhir", GetCase).WithName("GetCaseAsFhir")
+            .WithSummary("Get a case as a FHIR R4 Bundle")
+            .WithDescription("""
+                The whole case as a FHIR R4 Bundle (`application/fhir+json`): Organization, Patient (pseudonym
+                identifier, gender, no names), Encounter, the hemifacial-spasm Condition (SNOMED CT 13753008, ICD-10
+                G51.3) and the prior-facial-palsy Condition, a DiagnosticReport per examination with its findings and
+                vital signs as Observations (LOINC, UCUM), a Medication and MedicationStatement per drug (ATC), and an
+                Observation per outcome assessment. References are `urn:uuid:` fullUrls inside the bundle. A collection
+                Bundle by default; `bundleType=transaction` gives one ready to POST to /api/v1/fhir. Mapping: docs/fhir.md.
+                """)
+            .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
+            .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
+            .Produces<JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
+            .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.Bundle))
+            .WithMetadata(new FhirExample(StatusCodes.Status400BadRequest, FhirExampleKind.BadRequest))
+            .WithMetadata(new FhirExample(StatusCodes.Status404NotFound, FhirExampleKind.NotFound));
+
+        group.MapPost("/fhir", Import).WithName("ImportFhirBundle")
+            .WithSummary("Create a case from a FHIR R4 transaction Bundle")
+            .WithDescription("""
+                Reads a transaction Bundle shaped as `GET /cases/{id}/fhir?bundleType=transaction` writes it, maps it
+                to a case document, validates it with the same rules as `POST /cases`, and stores it in one
+                transaction. The Organization must carry an existing registry hospital id (identifier system
+                `https://hfs-registry.example/fhir/sid/hospital-id`). Answers 200 with a transaction-response Bundle.
+                Anything that cannot be mapped or is invalid is an OperationOutcome naming each entry and element
+                (`Bundle.entry[3].resource.gender`) and the registry field, and nothing is stored: 400 for a body that
+                is not a transaction Bundle, 422 for one the registry cannot hold, 409 when the hospital already has
+                the Encounter's sourceCaseId. Accepts `application/fhir+json` and `application/json`; any other
+                media type is refused by routing with a 415 problem+json.
+                """)
+            .Accepts<JsonObject>(FhirSystems.MediaType, "application/json")
+            .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
+            .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
+            .Produces<JsonObject>(StatusCodes.Status409Conflict, FhirSystems.MediaType)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<JsonObject>(StatusCodes.Status422UnprocessableEntity, FhirSystems.MediaType)
+            .WithMetadata(new FhirExample(null, FhirExampleKind.Transaction))
+            .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.TransactionResponse))
+            .WithMetadata(new FhirExample(StatusCodes.Status400BadRequest, FhirExampleKind.BadRequest))
+            .WithMetadata(new FhirExample(StatusCodes.Status409Conflict, FhirExampleKind.Conflict))
+            .WithMetadata(new FhirExample(StatusCodes.Status422UnprocessableEntity, FhirExampleKind.Unprocessable))
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
+
+        group.MapGet("/fhir/$export", Export).WithName("ExportFhirNdjson")
+            .WithSummary("Bulk export: every matching case as NDJSON")
+            .WithDescription("""
+                Streams `application/fhir+ndjson`: one line per case, each line a whole collection Bundle exactly as
+                `GET /cases/{id}/fhir` returns it, in case-id order. Takes the filters of `GET /cases` (drug, outcome,
+                sex, age, side, hospital, presentation period). Cases are read in batches and written as they are
+                read, so memory stays flat however many cases match; an empty result is an empty body.
+                """)
+            .Produces<string>(StatusCodes.Status200OK, FhirSystems.NdjsonMediaType)
+            .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.Ndjson));
+
+        group.MapGet("/fhir/metadata", Metadata).WithName("GetFhirCapabilityStatement")
+            .WithSummary("FHIR CapabilityStatement")
+            .WithDescription("What the registry's FHIR R4 (4.0.1) interface supports: resources, the transaction interaction and $export.")
+            .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
+            .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.CapabilityStatement))
+            .AllowAnonymous();
+
+        return group;
+    }
+
+    private static async Task<IResult> GetCase(
+        [Description("The case's id.")] Guid id,
+        [Description("collection (default) or transaction (ready to POST to /api/v1/fhir).")] string? bundleType,
+        RegistryDb db, DrugCatalog drugs, Caller caller, CancellationToken ct)
+    {
+        if (bundleType is not (null or "collection" or "transaction"))
+            return OperationOutcomes.Result(OperationOutcomes.One("value", "bundleType", "Use collection or transaction."), StatusCodes.Status400BadRequest);
+        var found = await FhirCases.LoadAsync(db, drugs, [id], caller, ct);
+        return found.Count == 0
+            ? OperationOutcomes.Result(OperationOutcomes.One("not-found", "", $"No case has id '{id}'."), StatusCodes.Status404NotFound)
+            : OperationOutcomes.Result(CaseToFhir.Bundle(found[0], bundleType == "transaction"));
+    }
+
+    private static async Task<IResult> Import(
+        HttpRequest request, DrugCatalog drugs, IValidator<CaseDocument> validator, CaseWriter writer, Caller caller, CancellationToken ct)
+    {
+        var mediaType = request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            ? parsed.MediaType.Value : null;
+        if (mediaType is not (FhirSystems.MediaType or "application/json"))
+            return OperationOutcomes.Result(OperationOutcomes.One("not-supported", "", "Send the Bundle as application/fhir+json (or application/json)."),
+                StatusCodes.Status415UnsupportedMediaType);
+
+        JsonNode? root;
+        try
+        {
+            root = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            return OperationOutcomes.Result(OperationOutcomes.One("structure", "Bundle", $"The body is not valid JSON ({ex.Message})."), StatusCodes.Status400BadRequest);
+        }
+
+        var import = new FhirToCase(await drugs.AllAsync(ct)).Read(root);
+        if (import.Document is not { } document)
+            return OperationOutcomes.Result(OperationOutcomes.From(import.Issues), import.Status);
+
+        // As for POST /cases: a hospital key writes to its own hospital only.
+        if (caller.TenantHospitalId is { } own && document.HospitalId != own)
+            return OperationOutcomes.Result(OperationOutcomes.One("forbidden", import.ExpressionFor("hospitalId"),
+                $"This key may only write to hospital '{own}'; the Bundle's Organization names another."), StatusCodes.Status403Forbidden);
+
+        var validation = await validator.ValidateAsync(document, ct);
+        if (!validation.IsValid)
+            return Unprocessable(import, validation.Errors.Select(e => (e.PropertyName, e.ErrorMessage)));
+
+        return await writer.CreateAsync(document, null, ct) switch
+        {
+            CaseWriteResult.Created created => OperationOutcomes.Result(TransactionResponse(root!, created.Id)),
+            CaseWriteResult.Invalid invalid => Unprocessable(import, invalid.Errors.SelectMany(e => e.Value.Select(m => (e.Key, m)))),
+            CaseWriteResult.Duplicate duplicate => OperationOutcomes.Result(OperationOutcomes.One("duplicate", import.ExpressionFor("sourceCaseId"),
+                $"This hospital already has a case with sourceCaseId '{duplicate.SourceCaseId}': /api/v1/cases/{duplicate.ExistingId} " +
+                $"(as FHIR: /api/v1/cases/{duplicate.ExistingId}/fhir). Nothing was stored; correct it with PUT /api/v1/cases/{duplicate.ExistingId}."),
+                StatusCodes.Status409Conflict),
+            var other => throw new InvalidOperationException($"Unexpected result {other}"),
+        };
+    }
+
+    private static IResult Unprocessable(FhirImport import, IEnumerable<(string Field, string Message)> errors) =>
+        OperationOutcomes.Result(OperationOutcomes.From(errors.Select(e =>
+                new FhirIssue("invalid", import.ExpressionFor(e.Field), $"Registry field {e.Field}: {e.Message}"))),
+            StatusCodes.Status422UnprocessableEntity);
+
+    /// <summary>FHIR's answer to a transaction: one response per entry, in entry order, each pointing at the stored case.</summary>
+    private static JsonObject TransactionResponse(JsonNode bundle, Guid caseId) => new()
+    {
+        ["resourceType"] = "Bundle",
+        ["type"] = "transaction-response",
+        ["entry"] = new JsonArray(bundle["entry"]!.AsArray().Select(e => (JsonNode)new JsonObject
+        {
+            ["response"] = new JsonObject
+            {
+                ["status"] = e?["resource"]?["resourceType"]?.GetValue<string>() == "Organization" ? "200 OK" : "201 Created",
+                ["location"] = $"/api/v1/cases/{caseId}/fhir",
+            },
+        }).ToArray()),
+    };
+
+    private static IResult Export(
+        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
+        TypedResults.Stream(async body =>
+        {
+            var newline = "\n"u8.ToArray();
+            await foreach (var ids in FhirCases.MatchingIdBatchesAsync(dataSource, filters, caller, ct))
+            {
+                // A scope per batch: the DbContext (and what it read) is let go before the next batch.
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<RegistryDb>();
+                var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
+                foreach (var source in await FhirCases.LoadAsync(db, drugs, ids, caller, ct))
+                {
+                    await using (var writer = new Utf8JsonWriter(body, FhirJson.Writer))
+                        CaseToFhir.Bundle(source, transaction: false).WriteTo(writer);
+                    await body.WriteAsync(newline, ct);
+                }
+                await body.FlushAsync(ct);
+            }
+        }, $"{FhirSystems.NdjsonMediaType}");
+
+    private static IResult Metadata(HttpRequest request) =>
+        OperationOutcomes.Result(CapabilityStatement.Build($"{request.Scheme}://{request.Host}/api/v1/fhir"));
+}

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Registry.Api.Cases;
+using Registry.Api.Documentation;
+using Registry.Api.Hospitals;
+using Registry.Api.Patients;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Registry.Api.Fhir;
+
+public enum FhirExampleKind { Bundle, Transaction, TransactionResponse, Ndjson, CapabilityStatement, BadRequest, NotFound, Conflict, Unprocessable }
+
+/// <summary>Which FHIR example an endpoint shows for a status (null: the request body).</summary>
+public sealed record FhirExample(int? Status, FhirExampleKind Kind);
+
+public static class FhirSetup
+{
+    public static IServiceCollection AddFhir(this IServiceCollection services)
+    {
+        services.ConfigureSwaggerGen(options => options.OperationFilter<FhirExamples>());
+        return services;
+    }
+
+    /// <summary>
+    /// Swagger examples for the FHIR routes, built from the first documented case (the Tiantan seed) through the
+    /// real mapping, so they are valid FHIR and cannot drift from what the API returns. Runs after the
+    /// registry's own example filter and replaces the problem-details examples it sets on these routes.
+    /// </summary>
+    private sealed class FhirExamples(IOptions<JsonOptions> json, IServiceScopeFactory scopes) : IOperationFilter
+    {
+        private readonly Lazy<FhirCase?> _seed = new(() =>
+        {
+            using var scope = scopes.CreateScope();
+            var drugs = scope.ServiceProvider.GetRequiredService<Vocabulary.DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var catalog = new ApiExamples(ApiExamples.ReadFirstSeed(json.Value.SerializerOptions), drugs);
+            return catalog.For(typeof(CaseResponse)) is CaseResponse c && catalog.For(typeof(PatientResponse)) is PatientResponse p
+                && catalog.For(typeof(HospitalResponse)) is HospitalResponse h ? new FhirCase(c, p, h) : null;
+        });
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var example in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<FhirExample>())
+            {
+                var content = example.Status is null ? operation.RequestBody?.Content
+                    : operation.Responses?.TryGetValue(example.Status.Value.ToString(), out var response) == true ? response.Content : null;
+                if (content is null || Build(example.Kind) is not { } node) continue;
+                foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example = node.DeepClone();
+            }
+        }
+
+        private JsonNode? Build(FhirExampleKind kind) => kind switch
+        {
+            FhirExampleKind.Bundle => _seed.Value is { } s ? CaseToFhir.Bundle(s, false) : null,
+            FhirExampleKind.Transaction => _seed.Value is { } s ? CaseToFhir.Bundle(s, true) : null,
+            FhirExampleKind.Ndjson => _seed.Value is { } s ? JsonValue.Create(CaseToFhir.Bundle(s, false).ToJsonString(FhirJson.Output) + "\n") : null,
+            FhirExampleKind.TransactionResponse => new JsonObject
+            {
+                ["resourceType"] = "Bundle", ["type"] = "transaction-response",
+                ["entry"] = new JsonArray(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["location"] = "/api/v1/cases/0195f1a0-0000-7000-8000-0000000000c1/fhir" } },
+                    new JsonObject { ["response"] = new JsonObject { ["status"] = "201 Created", ["location"] = "/api/v1/cases/0195f1a0-0000-7000-8000-0000000000c1/fhir" } }),
+            },
+            FhirExampleKind.CapabilityStatement => CapabilityStatement.Build("http://localhost:5080/api/v1/fhir"),
+            FhirExampleKind.BadRequest => OperationOutcomes.One("value", "Bundle.type", "Must be 'transaction' (GET /api/v1/cases/{id}/fhir?bundleType=transaction gives one)."),
+            FhirExampleKind.NotFound => OperationOutcomes.One("not-found", "", "No case has id '0195f1a0-0000-7000-8000-00000000dead'."),
+            FhirExampleKind.Conflict => OperationOutcomes.One("duplicate", "Bundle.entry[2].resource.identifier",
+                "This hospital already has a case with sourceCaseId 'tiantan-2019-04-hfs-gabapentin': /api/v1/cases/96779884-1e8a-4081-b248-6f698b027e6e. Nothing was stored."),
+            FhirExampleKind.Unprocessable => OperationOutcomes.From([
+                new FhirIssue("code-invalid", "Bundle.entry[1].resource.gender", "'M' is not an AdministrativeGender (registry field patient.sex); use male, female, other or unknown."),
+                new FhirIssue("invalid", "Bundle.entry[20].resource.component[0].valueInteger", "Registry field outcomes[0].severity.score: 5 is outside the 'smc' scale; its scores run from 1 to 4."),
+            ]),
+            _ => null,
+        };
+    }
+}
