@@ -17,14 +17,16 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string _root;
     private readonly string _data;
     private readonly bool _asRoot = Environment.UserName == "root";
+    private readonly bool _durableCommits;
     private int _disposed;
 
-    private PostgresCluster(string bin, string root, int port)
+    private PostgresCluster(string bin, string root, int port, bool durableCommits)
     {
         _bin = bin;
         _root = root;
         _data = Path.Combine(root, "data");
         Port = port;
+        _durableCommits = durableCommits;
     }
 
     public int Port { get; }
@@ -38,11 +40,17 @@ public sealed class PostgresCluster : IAsyncDisposable
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}";
 
     /// <summary>Creates a new cluster in a temporary directory and starts it.</summary>
-    public static PostgresCluster Start()
+    /// <param name="durableCommits">
+    /// Keep synchronous_commit on, so a commit the server acknowledged survives <see cref="Stop"/> in immediate
+    /// mode. Off (the fast default), the last commits before a crash are lost by design, which a crash test
+    /// would mistake for the API acknowledging writes it never stored. fsync stays off either way: a killed
+    /// server's writes are still in the operating system's cache.
+    /// </param>
+    public static PostgresCluster Start(bool durableCommits = false)
     {
         var bin = FindBinaries();
         var root = Directory.CreateTempSubdirectory("hfs-registry-pg-").FullName;
-        var cluster = new PostgresCluster(bin, root, FreePort());
+        var cluster = new PostgresCluster(bin, root, FreePort(), durableCommits);
         if (cluster._asRoot) Run("chown", ["-R", "postgres:postgres", root]);
         cluster.RunPgTool("initdb", ["-D", cluster._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeQuietly();
@@ -56,7 +64,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         RunPgTool("pg_ctl",
         [
             "-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "start", "-o",
-            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit={(_durableCommits ? "on" : "off")} " +
             "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
         ]);
         IsRunning = true;
