@@ -12,7 +12,7 @@ namespace Registry.Tests.Infrastructure;
 /// The API under test, over HTTP, backed by a database of its own cloned from the migrated template.
 /// Use one per test class (IClassFixture) so classes never see each other's rows.
 /// </summary>
-public sealed class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
+public class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly string _database = $"test_{Guid.NewGuid():N}"[..20];
     private PostgresServer? _server;
