@@ -14,7 +14,7 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
     [Fact]
     public async Task Analysts_get_fhir_without_the_pseudonym_or_source_case_id()
     {
-        var analyst = app.ClientWithKey(RegistryApp.AnalystKey);
+        var analyst = app.ClientWithKey(DevelopmentKeys.Analyst);
 
         var bundle = await analyst.GetStringAsync($"/api/v1/cases/{Tiantan}/fhir");
         var export = await analyst.GetStringAsync("/api/v1/fhir/$export");
@@ -35,7 +35,7 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
     [Fact]
     public async Task A_hospital_key_sees_only_its_own_cases_as_fhir()
     {
-        var harbin = app.ClientWithKey(RegistryApp.HarbinKey);
+        var harbin = app.ClientWithKey(DevelopmentKeys.HarbinHospital);
 
         var other = await harbin.GetAsync($"/api/v1/cases/{Tiantan}/fhir");
         var own = await harbin.GetAsync($"/api/v1/cases/{Harbin}/fhir");
@@ -53,8 +53,8 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
         var bundle = await app.CreateClient().GetStringAsync($"/api/v1/cases/{Tiantan}/fhir?bundleType=transaction");
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM cases");
 
-        var asHarbin = await app.ClientWithKey(RegistryApp.HarbinKey).PostAsync("/api/v1/fhir", new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
-        var asAnalyst = await app.ClientWithKey(RegistryApp.AnalystKey).PostAsync("/api/v1/fhir", new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
+        var asHarbin = await app.ClientWithKey(DevelopmentKeys.HarbinHospital).PostAsync("/api/v1/fhir", new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
+        var asAnalyst = await app.ClientWithKey(DevelopmentKeys.Analyst).PostAsync("/api/v1/fhir", new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
 
         Assert.Equal(HttpStatusCode.Forbidden, asHarbin.StatusCode);
         Assert.Equal("OperationOutcome", (string)JsonNode.Parse(await asHarbin.Content.ReadAsStringAsync())!["resourceType"]!);

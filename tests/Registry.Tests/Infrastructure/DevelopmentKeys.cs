@@ -1,8 +1,8 @@
 namespace Registry.Tests.Infrastructure;
 
 /// <summary>
-/// The API keys issue 4 enables in the Development environment or with Registry:Auth:DevelopmentKeys=true.
-/// Until authentication is merged the API ignores them; tests send them anyway so they hold afterwards.
+/// The documented development API keys, active in the Development environment or with
+/// Registry:Auth:DevelopmentKeys=true (RegistryApp turns them on and sends the admin key by default).
 /// </summary>
 public static class DevelopmentKeys
 {

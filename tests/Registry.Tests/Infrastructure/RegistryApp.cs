@@ -28,23 +28,18 @@ public class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
         ConnectionString = await _server.CreateDatabaseAsync(_database);
     }
 
-    public const string AdminKey = "hfs_devadmin_development-only-admin-key";
-    public const string AnalystKey = "hfs_devanalyst_development-only-analyst-key";
-    public const string TiantanKey = "hfs_devtiantan_development-only-hospital-key";
-    public const string HarbinKey = "hfs_devharbin_development-only-hospital-key";
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
-        builder.UseSetting("Registry:Auth:DevelopmentKeys", "true");
+        builder.UseSetting(DevelopmentKeys.Setting, "true");
     }
 
     /// <summary>Clients act as the development admin unless a test asks for another key (or none).</summary>
     protected override void ConfigureClient(HttpClient client)
     {
         base.ConfigureClient(client);
-        client.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DevelopmentKeys.Admin);
     }
 
     /// <summary>A client sending this key, or no key at all when null.</summary>

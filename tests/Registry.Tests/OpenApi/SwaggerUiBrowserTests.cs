@@ -50,7 +50,6 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
     });
 
     [Fact]
-    [Trait("needs", "issue4")]
     public Task Authorizing_with_the_admin_key_in_the_Authorize_dialog_lets_Try_it_out_read_cases() =>
         browser.OnPageAsync(nameof(Authorizing_with_the_admin_key_in_the_Authorize_dialog_lets_Try_it_out_read_cases), async page =>
         {
@@ -73,7 +72,6 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
         });
 
     [Fact]
-    [Trait("needs", "issue4")]
     public Task Try_it_out_without_authorizing_shows_the_401_problem() =>
         browser.OnPageAsync(nameof(Try_it_out_without_authorizing_shows_the_401_problem), async page =>
         {

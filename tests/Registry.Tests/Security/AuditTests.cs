@@ -18,7 +18,7 @@ public sealed class AuditTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task Writes_and_reads_of_a_case_are_recorded_with_who_what_when_and_the_request_id()
     {
-        var tiantan = app.ClientWithKey(RegistryApp.TiantanKey);
+        var tiantan = app.ClientWithKey(DevelopmentKeys.TiantanHospital);
         var document = CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "AUDIT-1");
         var created = await tiantan.CreateCaseAsync(document);
         var read = await tiantan.GetAsync($"/api/v1/cases/{created.Id}");

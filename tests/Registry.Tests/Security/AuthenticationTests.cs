@@ -36,6 +36,18 @@ public sealed class AuthenticationTests(RegistryApp app) : IClassFixture<Registr
     }
 
     [Fact]
+    public async Task The_openapi_document_declares_the_bearer_scheme_behind_the_authorize_button()
+    {
+        var document = JsonDocument.Parse(await app.ClientWithKey(null).GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
+        var getCases = document.GetProperty("paths").GetProperty("/api/v1/cases").GetProperty("get");
+        Assert.True(getCases.GetProperty("security")[0].TryGetProperty("Bearer", out _));
+        Assert.True(getCases.GetProperty("responses").TryGetProperty("401", out _));
+    }
+
+    [Fact]
     public async Task A_created_key_works_until_it_is_revoked()
     {
         var created = await (await _admin.PostAsJson("/api/v1/keys", new KeyRequest("Lab import", Role.Analyst, null)))
@@ -72,7 +84,7 @@ public sealed class AuthenticationTests(RegistryApp app) : IClassFixture<Registr
         await (await _admin.PostAsJson("/api/v1/keys", new KeyRequest("No hospital", Role.Hospital, null))).ReadValidationProblem("hospitalId");
         await (await _admin.PostAsJson("/api/v1/keys", new KeyRequest("Unknown hospital", Role.Hospital, Guid.NewGuid()))).ReadValidationProblem("hospitalId");
 
-        var asAnalyst = await app.ClientWithKey(RegistryApp.AnalystKey).PostAsJson("/api/v1/keys", new KeyRequest("Sneaky", Role.Admin, null));
+        var asAnalyst = await app.ClientWithKey(DevelopmentKeys.Analyst).PostAsJson("/api/v1/keys", new KeyRequest("Sneaky", Role.Admin, null));
 
         await asAnalyst.ReadProblem(HttpStatusCode.Forbidden);
     }
@@ -101,7 +113,7 @@ public sealed class FirstAdminKeyTests(RegistryApp app) : IClassFixture<Registry
             await using var production = app.WithWebHostBuilder(b => b.UseSetting("Registry:Auth:DevelopmentKeys", "false"));
             await (await production.CreateClient().GetAsync("/health/ready")).ReadAs<JsonElement>(HttpStatusCode.OK);
             var devKey = production.CreateClient();
-            devKey.DefaultRequestHeaders.Authorization = new("Bearer", RegistryApp.AdminKey);
+            devKey.DefaultRequestHeaders.Authorization = new("Bearer", DevelopmentKeys.Admin);
             await (await devKey.GetAsync("/api/v1/cases")).ReadProblem(HttpStatusCode.Unauthorized);
         }
 

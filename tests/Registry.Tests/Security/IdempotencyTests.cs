@@ -90,7 +90,7 @@ public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryAp
     public async Task Keys_are_per_api_key_so_two_clients_cannot_collide()
     {
         var admin = await _client.SendAsync(Post(NewCase("per-key-a"), "shared-key"));
-        var tiantan = await app.ClientWithKey(RegistryApp.TiantanKey).SendAsync(Post(NewCase("per-key-b"), "shared-key"));
+        var tiantan = await app.ClientWithKey(DevelopmentKeys.TiantanHospital).SendAsync(Post(NewCase("per-key-b"), "shared-key"));
 
         await admin.ReadAs<CaseResponse>(HttpStatusCode.Created);
         await tiantan.ReadAs<CaseResponse>(HttpStatusCode.Created);

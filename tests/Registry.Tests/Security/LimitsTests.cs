@@ -26,7 +26,7 @@ public sealed class LimitsTests(RegistryApp app) : IClassFixture<RegistryApp>
             .UseSetting("Registry:RateLimit:PerSecond", "1").UseSetting("Registry:RateLimit:Burst", "3"));
         var busy = limited.CreateClient();
         var other = limited.CreateClient();
-        other.DefaultRequestHeaders.Authorization = new("Bearer", RegistryApp.AnalystKey);
+        other.DefaultRequestHeaders.Authorization = new("Bearer", DevelopmentKeys.Analyst);
 
         var answers = new List<HttpResponseMessage>();
         for (var i = 0; i < 6; i++) answers.Add(await busy.GetAsync("/api/v1/vocabulary"));

@@ -25,10 +25,10 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
 
     private static string? KeyOf(Caller caller) => caller switch
     {
-        Caller.Admin => RegistryApp.AdminKey,
-        Caller.OwnHospital => RegistryApp.TiantanKey,
-        Caller.OtherHospital => RegistryApp.HarbinKey,
-        Caller.Analyst => RegistryApp.AnalystKey,
+        Caller.Admin => DevelopmentKeys.Admin,
+        Caller.OwnHospital => DevelopmentKeys.TiantanHospital,
+        Caller.OtherHospital => DevelopmentKeys.HarbinHospital,
+        Caller.Analyst => DevelopmentKeys.Analyst,
         _ => null,
     };
 
@@ -119,7 +119,7 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
     public async Task Another_hospitals_cases_never_appear_in_its_lists_or_analytics()
     {
         var targets = await FreshTargetsAsync();
-        var harbin = app.ClientWithKey(RegistryApp.HarbinKey);
+        var harbin = app.ClientWithKey(DevelopmentKeys.HarbinHospital);
 
         var page = await (await harbin.GetAsync("/api/v1/cases?limit=200")).ReadAs<CasePage>(HttpStatusCode.OK);
         var patients = await (await harbin.GetAsync("/api/v1/patients?limit=200")).ReadAs<PatientPage>(HttpStatusCode.OK);
@@ -136,7 +136,7 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
     public async Task Analysts_read_cases_without_source_ids()
     {
         var targets = await FreshTargetsAsync();
-        var analyst = app.ClientWithKey(RegistryApp.AnalystKey);
+        var analyst = app.ClientWithKey(DevelopmentKeys.Analyst);
 
         var whole = await (await analyst.GetAsync($"/api/v1/cases/{targets.CaseId}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
         var page = await (await analyst.GetAsync("/api/v1/cases?limit=200")).ReadAs<CasePage>(HttpStatusCode.OK);
@@ -149,7 +149,7 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_hospital_key_writes_to_its_own_hospital_without_naming_it()
     {
-        var tiantan = app.ClientWithKey(RegistryApp.TiantanKey);
+        var tiantan = app.ClientWithKey(DevelopmentKeys.TiantanHospital);
 
         var created = await (await tiantan.PostAsJson("/api/v1/cases", NewCase() with { HospitalId = null }))
             .ReadAs<CaseResponse>(HttpStatusCode.Created);

@@ -23,8 +23,8 @@ public sealed class SuppressionTests(RegistryApp app) : IClassFixture<RegistryAp
         await using var withK = app.WithWebHostBuilder(b => b.UseSetting("Registry:Analytics:MinCellSize", "5"));
         var url = $"/api/v1/analytics/outcomes-by-drug?hospitalId={hospital}";
 
-        var asAnalyst = await (await Client(withK, RegistryApp.AnalystKey).GetAsync(url)).ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
-        var asAdmin = await (await Client(withK, RegistryApp.AdminKey).GetAsync(url)).ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
+        var asAnalyst = await (await Client(withK, DevelopmentKeys.Analyst).GetAsync(url)).ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
+        var asAdmin = await (await Client(withK, DevelopmentKeys.Admin).GetAsync(url)).ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
 
         Assert.Equal(5, asAnalyst.MinCellSize);
         var baclofen = asAnalyst.Drugs.Single(d => d.Drug == "baclofen");
