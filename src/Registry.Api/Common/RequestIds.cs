@@ -12,9 +12,14 @@ public static class RequestIds
 
     public static string Of(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
+    /// <remarks>Set as the response starts: the exception handler clears headers set earlier, not this callback.</remarks>
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        context.Response.Headers[Header] = Of(context);
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[Header] = Of(context);
+            return Task.CompletedTask;
+        });
         return next(context);
     });
 }
