@@ -1,8 +1,10 @@
 using Registry.Api.Analytics;
+using Registry.Api.Bulk;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Diagnostics;
+using Registry.Api.Exports;
 using Registry.Api.Health;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
@@ -43,6 +45,8 @@ api.MapDiagnostics();
 api.MapMedications();
 api.MapOutcomes();
 api.MapAnalytics();
+api.MapBulkIngest();
+api.MapCaseExport();
 api.MapVocabulary();
 app.MapHealth();
 

@@ -51,6 +51,12 @@ public class CaseFilters
     public string? To { get; init; }
 
     /// <summary>
+    /// The FROM for <see cref="ToSql"/>: cases alone unless a filter reads the patient (only sex does), so
+    /// aggregates over a million cases do not join a million patients for nothing.
+    /// </summary>
+    public string FromSql => Sex is null ? "cases c" : "cases c JOIN patients p ON p.id = c.patient_id";
+
+    /// <summary>
     /// The WHERE clause over <c>cases c JOIN patients p</c>, parameterised. A case's partial presentation date
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
