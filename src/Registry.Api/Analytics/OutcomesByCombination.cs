@@ -23,32 +23,34 @@ public sealed record OutcomesByCombinationReport(int TotalCases, int CasesWithou
 
 public static class OutcomesByCombinationQuery
 {
-    private sealed class Row : OutcomeAggregates.Row
-    {
-        public string[]? Drugs { get; init; }
-        public int IsTotal { get; init; }
-    }
-
     public static async Task<OutcomesByCombinationReport> RunAsync(NpgsqlDataSource dataSource, CaseFilters filters, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql();
-        // GROUPING SETS: the per-combination rows and the grand total come from one pass over the cases.
+        // One hash aggregate over the filtered cases: combination x final status x first-improvement day.
         var sql = $"""
-            SELECT c.drugs, grouping(c.drugs) AS is_total, {OutcomeAggregates.Columns}
+            SELECT c.drugs, c.final_outcome_status AS status, c.first_improvement_day, count(*)::int AS cases
             FROM {filters.FromSql}
             WHERE {where}
-            GROUP BY GROUPING SETS ((c.drugs), ())
+            GROUP BY c.drugs, c.final_outcome_status, c.first_improvement_day
             """;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToList();
+        var rows = await connection.QueryAsync<OutcomeHistogramRow>(new CommandDefinition(sql, parameters, cancellationToken: ct));
 
-        var total = rows.Where(r => r.IsTotal == 1).Select(r => r.Cases).FirstOrDefault();
-        var groups = rows.Where(r => r.IsTotal == 0).ToList();
-        var without = groups.Where(g => g.Drugs is not { Length: > 0 }).Sum(g => g.Cases);
-        return new OutcomesByCombinationReport(total, without, groups
-            .Where(g => g.Drugs is { Length: > 0 })
-            .OrderByDescending(g => g.Cases).ThenBy(g => string.Join('+', g.Drugs!), StringComparer.Ordinal)
-            .Select(g => new CombinationOutcomes(g.Drugs!.ToList(), g.Cases, g.Counts, g.Better, g.Share, g.Ci95, g.MedianDays))
+        var total = 0;
+        var without = 0;
+        var combinations = new Dictionary<string, (string[] Drugs, OutcomeTally Tally)>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            total += row.Cases;
+            if (row.Drugs.Length == 0) { without += row.Cases; continue; }
+            var key = string.Join('+', row.Drugs);
+            if (!combinations.TryGetValue(key, out var entry)) combinations[key] = entry = (row.Drugs, new OutcomeTally());
+            entry.Tally.Add(row.Status, row.FirstImprovementDay, row.Cases);
+        }
+        return new OutcomesByCombinationReport(total, without, combinations
+            .OrderByDescending(c => c.Value.Tally.Cases).ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => new CombinationOutcomes(c.Value.Drugs.ToList(), c.Value.Tally.Cases, c.Value.Tally.Counts,
+                c.Value.Tally.Better, c.Value.Tally.Share, c.Value.Tally.Ci95, c.Value.Tally.Median))
             .ToList());
     }
 }

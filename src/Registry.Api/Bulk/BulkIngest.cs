@@ -82,15 +82,13 @@ public static class BulkIngest
                     buffer = buffer.Slice(buffer.GetPosition(1, newline));
                     if (skipping) { skipping = false; continue; }
                     number++;
-                    if (await HandleAsync(line, number) is { } result) { lines++; await Answer(result); }
+                    if (line.Length > MaxLineBytes) { lines++; await Answer(TooLong(number)); }
+                    else if (await HandleAsync(line, number) is { } result) { lines++; await Answer(result); }
                 }
                 if (!skipping && buffer.Length > MaxLineBytes)
                 {
                     number++; lines++;
-                    await Answer(new BulkLineResult(number, "too-long", Errors: new Dictionary<string, string[]>
-                    {
-                        ["$"] = [$"A line (one case document) may hold at most {MaxLineBytes} bytes."],
-                    }));
+                    await Answer(TooLong(number));
                     skipping = true;
                 }
                 if (skipping) buffer = buffer.Slice(buffer.End);
@@ -144,6 +142,11 @@ public static class BulkIngest
             }
         }
     }
+
+    private static BulkLineResult TooLong(long line) => new(line, "too-long", Errors: new Dictionary<string, string[]>
+    {
+        ["$"] = [$"A line (one case document) may hold at most {MaxLineBytes} bytes."],
+    });
 
     private static (CaseDocument? Document, Dictionary<string, string[]>? Errors) Parse(ReadOnlySequence<byte> line, JsonSerializerOptions json)
     {
