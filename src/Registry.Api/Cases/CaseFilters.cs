@@ -70,7 +70,8 @@ public class CaseFilters
             parameters.Add(name, value, type);
         }
 
-        if (Drug is not null) Add("EXISTS (SELECT 1 FROM medications m WHERE m.case_id = c.id AND m.drug = @drug)", "drug", Drug);
+        // cases.drugs (kept by trigger from medications) instead of a medications probe per candidate row.
+        if (Drug is not null) Add("c.drugs @> ARRAY[@drug]::text[]", "drug", Drug);
         if (Outcome is not null) Add("c.final_outcome_status = @outcome", "outcome", Outcome);
         if (Sex is not null) Add("p.sex = @sex", "sex", Sex);
         if (MinAge is not null) Add("c.age_at_presentation >= @minAge", "minAge", MinAge.Value);
