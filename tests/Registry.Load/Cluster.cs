@@ -29,7 +29,7 @@ public sealed class Cluster : IAsyncDisposable
         Run(Path.Combine(bin, "pg_ctl"), ["-D", cluster._data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "120", "start", "-o",
             $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c shared_buffers=4GB -c effective_cache_size=16GB " +
             "-c work_mem=64MB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c synchronous_commit=off -c max_connections=200 " +
-            "-c max_parallel_workers_per_gather=2 -c jit=off"], asRoot);
+            "-c max_parallel_workers_per_gather=2 -c jit=off -c random_page_cost=1.1 -c effective_io_concurrency=200"], asRoot);
         log($"PostgreSQL {bin} on 127.0.0.1:{port}, data in {root}");
         return cluster;
     }
