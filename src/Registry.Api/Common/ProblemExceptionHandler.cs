@@ -76,10 +76,10 @@ public sealed partial class ProblemExceptionHandler(
         || exception is InvalidOperationException { InnerException: NpgsqlException or SocketException }
         || exception.InnerException is NpgsqlException { IsTransient: true } or SocketException;
 
-    private static string JsonPath(string? path) =>
+    internal static string JsonPath(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
 
-    private static string JsonMessage(JsonException json) =>
+    internal static string JsonMessage(JsonException json) =>
         json.Message.StartsWith("The JSON property", StringComparison.Ordinal)
             ? "This field is not part of the contract; remove it."
         : json.Message.Contains("could not be converted", StringComparison.Ordinal)

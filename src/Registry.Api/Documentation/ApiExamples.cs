@@ -71,9 +71,33 @@ public sealed class ApiExamples
             Add(medication, response.Medications.OrderByDescending(m => m.Adjustments.Count).First());
         if (document.Outcomes is { Count: > 0 } outcomes)
             Add(outcomes[^1], response.Outcomes[^1]);
+        AddAnalytics(hospital, response, inline.Sex!.Value);
+        Add(new Bulk.BulkLineResult(1, "created", response.Id, $"/api/v1/cases/{response.Id}"));
         var drugList = drugs.Values.OrderBy(d => d.Code, StringComparer.Ordinal).Select(d => d.ToResponse()).ToList();
         Add(new VocabularyResponse(drugList, VocabularyEnums.All, VocabularyMapping.ScoreRanges));
         Add(VocabularyMapping.Example, drugList.FirstOrDefault(d => d.Code == "gabapentin") ?? new DrugResponse("gabapentin", "Gabapentin", "N03AX12", "anticonvulsant"));
+    }
+
+    /// <summary>Analytics over the registry holding just this seed case.</summary>
+    private void AddAnalytics(Hospital hospital, CaseResponse seedCase, Sex sex)
+    {
+        var drugCodes = seedCase.Medications.Select(m => m.Drug).Distinct().Order(StringComparer.Ordinal).ToList();
+        var final = seedCase.FinalOutcome;
+        var counts = new FinalOutcomeCounts(
+            final?.Status == OutcomeStatus.Resolved ? 1 : 0, final?.Status == OutcomeStatus.MarkedImprovement ? 1 : 0,
+            final?.Status == OutcomeStatus.Improved ? 1 : 0, final?.Status == OutcomeStatus.Unchanged ? 1 : 0,
+            final?.Status == OutcomeStatus.Worsened ? 1 : 0, final is null ? 1 : 0);
+        var better = counts.Resolved!.Value + counts.MarkedImprovement!.Value + counts.Improved!.Value;
+        Add(new OutcomesByCombinationReport(1, drugCodes.Count == 0 ? 1 : 0, drugCodes.Count == 0 ? [] :
+            [new CombinationOutcomes(drugCodes, 1, counts, better, final is null ? null : better,
+                ConfidenceInterval.Wilson(better, final is null ? 0 : 1), final?.FirstImprovementDay)]));
+        Add(new RegistrySummaryReport(1,
+            [new ValueCount(sex.ToCode(), 1)],
+            [new ValueCount(seedCase.AgeAtPresentation >= 80 ? "80+" : $"{seedCase.AgeAtPresentation / 10 * 10}-{seedCase.AgeAtPresentation / 10 * 10 + 9}", 1)],
+            [new ValueCount(seedCase.AffectedSide.ToCode(), 1)],
+            [new ValueCount(seedCase.Diagnosis.Etiology.ToCode(), 1)],
+            [new HospitalCount(hospital.Id, hospital.Name, 1)],
+            [new YearCount(int.Parse(seedCase.PresentationDate[..4]), 1)]));
     }
 
     /// <summary>The example for a type, or for List&lt;T&gt; a one-item list of T's example; null when none.</summary>

@@ -107,6 +107,7 @@ public sealed class CaseListTests(CaseListTests.KnownCases known) : IClassFixtur
     [InlineData("limit=0", "limit")]
     [InlineData("minAge=-1", "minAge")]
     [InlineData("minAge=60&maxAge=50", "maxAge")]
+    [InlineData("maxAge=-1", "maxAge")]
     [InlineData("minAge=abc", "minAge")]
     [InlineData("sex=woman", "sex")]
     [InlineData("outcome=cured", "outcome")]

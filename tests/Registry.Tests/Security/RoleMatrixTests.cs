@@ -90,6 +90,15 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
         new("POST /keys", t => Send(HttpMethod.Post, "/api/v1/keys", new KeyRequest("Matrix", Role.Analyst, null)), 201, 403, 403, 403),
         new("DELETE /keys/{id}", t => Send(HttpMethod.Delete, $"/api/v1/keys/{t.KeyId}"), 204, 403, 403, 403),
         new("GET /audit", t => Send(HttpMethod.Get, "/api/v1/audit"), 200, 403, 403, 403),
+        new("GET /cases/export", t => Send(HttpMethod.Get, "/api/v1/cases/export?format=ndjson"), 200, 200, 200, 200),
+        new("POST /cases/bulk", t => new HttpRequestMessage(HttpMethod.Post, "/api/v1/cases/bulk")
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(NewCase(), RegistryApp.Json) + "\n", System.Text.Encoding.UTF8, "application/x-ndjson"),
+        }, 200, 200, 200, 403),
+        new("GET /analytics/outcomes-by-combination", t => Send(HttpMethod.Get, "/api/v1/analytics/outcomes-by-combination"), 200, 200, 200, 200),
+        new("GET /analytics/summary", t => Send(HttpMethod.Get, "/api/v1/analytics/summary"), 200, 200, 200, 200),
+        new("GET /cases/{id}/fhir", t => Send(HttpMethod.Get, $"/api/v1/cases/{t.CaseId}/fhir"), 200, 200, 404, 200),
+        new("GET /fhir/$export", t => Send(HttpMethod.Get, "/api/v1/fhir/$export"), 200, 200, 200, 200),
     ];
 
     public static TheoryData<Row, Caller> Matrix()
@@ -112,7 +121,10 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
         var expected = row.Expected(caller);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode == expected, $"{row.Name} as {caller}: expected {expected}, got {(int)response.StatusCode}: {body}");
-        if (expected >= 400) Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // Errors are problem details, except a FHIR route's own answers, which are OperationOutcomes.
+        if (expected >= 400)
+            Assert.Contains(response.Content.Headers.ContentType?.MediaType,
+                row.Name.Contains("fhir") && expected == 404 ? ["application/fhir+json"] : new[] { "application/problem+json" });
     }
 
     [Fact]

@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Registry.Api.Analytics;
+using Registry.Api.Cases;
+using Registry.Api.Common;
+using Registry.Api.Data;
+
+namespace Registry.Load;
+
+/// <summary>
+/// The whole benchmark: own PostgreSQL, generated data, the API's Release build as a child process, and every
+/// API figure next to its ceiling measured in the same run (the same reads/SQL/COPY done directly with Npgsql).
+/// </summary>
+public static class Bench
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
+
+    private static readonly string[] ListFilters =
+    [
+        "drug=gabapentin",
+        "sex=female&minAge=40&maxAge=60",
+        "outcome=resolved&side=left",
+        "from=2020&to=2021&drug=carbamazepine",
+        "minAge=70&sort=-presentationDate",
+    ];
+
+    public static async Task<int> RunAsync(int cases, int small, string output, double seconds, string gc, Action<string> log)
+    {
+        var report = new StringBuilder();
+        void Line(string text) { report.AppendLine(text); Console.WriteLine(text); }
+        var root = FindRoot();
+        var window = TimeSpan.FromSeconds(seconds);
+
+        Line($"# HFS Registry benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Line("");
+        Line($"Machine: {Machine()}");
+        Line($"Cases: {cases:N0} generated (plus the 2 seed cases); load windows {seconds:N0} s; load tool, API and PostgreSQL on the same machine.");
+        Line("");
+
+        log("building the API (Release)...");
+        Run("dotnet", ["build", Path.Combine(root, "src/Registry.Api/Registry.Api.csproj"), "-c", "Release", "-v", "q", "-nologo"]);
+
+        await using var cluster = Cluster.Start(log);
+        await using (var admin = new NpgsqlConnection(cluster.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await Generator.Exec(admin, "CREATE DATABASE bench");
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Database = "bench", Pooling = true, MaxPoolSize = 100 }.ConnectionString;
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await new Migrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync();
+
+        // ---------------------------------------------------------------- list latency at the small size
+        var generated = await Generator.GenerateAsync(db, small, 42, false, log);
+        await Vacuum(db);
+        await using var api = await ApiProcess.StartAsync(root, connectionString, serverGc: false, log);
+        var smallList = await ListLatencies(api, db);
+
+        // ---------------------------------------------------------------- grow to the full size
+        var rest = await Generator.GenerateAsync(db, cases - small, 43, false, log);
+        Line($"Generation: {cases:N0} cases in {(generated + rest).TotalSeconds:N0} s ({cases / (generated + rest).TotalSeconds:N0} cases/s, binary COPY, with every index in place).");
+        log("VACUUM ANALYZE...");
+        var vacuum = Stopwatch.StartNew();
+        await Vacuum(db);
+        Line($"VACUUM ANALYZE after loading: {vacuum.Elapsed.TotalSeconds:N0} s.");
+        Line("");
+        var bigList = await ListLatencies(api, db);
+
+        Line("## Filtered, paged GET /cases (limit 50, first page), p50 of 200 sequential requests after 100 warm-up requests");
+        Line("");
+        Line($"| filter | p50 at {small:N0} | p50 at {cases:N0} | growth | target < 1.5× |");
+        Line("|---|---|---|---|---|");
+        foreach (var (filter, i) in ListFilters.Select((f, i) => (f, i)))
+        {
+            var growth = bigList[i] / smallList[i];
+            Line($"| `{Query(filter)}` | {smallList[i]:N2} ms | {bigList[i]:N2} ms | {growth:N2}× | {(growth < 1.5 ? "met" : "missed")} |");
+        }
+        Line("");
+
+        // ---------------------------------------------------------------- GET /cases/{id}
+        var ids = (await db.OpenConnection().QueryAsync<Guid>("SELECT id FROM cases TABLESAMPLE SYSTEM (1) LIMIT 20000")).ToArray();
+        log($"GET /cases/{{id}} over {ids.Length} random ids");
+        Line("## GET /cases/{id} (whole case) against the same reads done directly with Npgsql");
+        Line("");
+        Line("The ceiling runs the reads the API needs for one whole case (the case row, its diagnostics, medications with");
+        Line("their drug vocabulary, and outcomes) as one Npgsql batch per request, from the same data source settings.");
+        Line("");
+        Line("| clients | API req/s | API p50 | API p99 | raw Npgsql req/s | raw p50 | raw p99 | API / raw | target ≥ 0.5 at 8, 32 |");
+        Line("|---|---|---|---|---|---|---|---|---|");
+        foreach (var clients in new[] { 1, 8, 32 })
+        {
+            var viaApi = await Load.RunAsync(clients, window, async (_, i) =>
+                (await api.Client.GetAsync($"/api/v1/cases/{ids[(i * 7919 + _ * 104729) % ids.Length]}")).StatusCode == HttpStatusCode.OK);
+            var raw = await Load.RunAsync(clients, window, async (c, i) => await ReadWholeCaseAsync(db, ids[(i * 7919 + c * 104729) % ids.Length]));
+            var ratio = viaApi.PerSecond / raw.PerSecond;
+            Line($"| {clients} | {viaApi.PerSecond:N0} | {viaApi.P50Ms:N2} ms | {viaApi.P99Ms:N2} ms | {raw.PerSecond:N0} | {raw.P50Ms:N2} ms | {raw.P99Ms:N2} ms | {ratio:N2} | {(clients == 1 ? "—" : ratio >= 0.5 ? "met" : "missed")} |");
+            if (viaApi.Errors + raw.Errors > 0) Line($"|  | errors: API {viaApi.Errors}, raw {raw.Errors} | | | | | | | |");
+        }
+        Line("");
+
+        // ---------------------------------------------------------------- outcomes by drug
+        log("outcomes-by-drug");
+        var (sql, parameters) = OutcomesByDrugQuery.Sql(new CaseFilters(), Registry.Api.Security.Caller.System);
+        var apiAnalytics = await Load.SequentialAsync(15, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug")).IsSuccessStatusCode);
+        var rawAnalytics = await Load.SequentialAsync(15, async _ =>
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var results = await connection.QueryMultipleAsync(sql, parameters);
+            await results.ReadAsync(); await results.ReadAsync();
+            return true;
+        });
+        var combination = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-combination")).IsSuccessStatusCode);
+        var summary = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/summary")).IsSuccessStatusCode);
+        var filtered = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug?sex=female&minAge=40&maxAge=60")).IsSuccessStatusCode);
+        Line($"## Analytics over all {cases:N0} cases, p50 of sequential requests");
+        Line("");
+        Line("| report | API p50 | same SQL direct p50 | API / SQL | target ≤ 1.2× |");
+        Line("|---|---|---|---|---|");
+        Line($"| outcomes-by-drug (no filter) | {apiAnalytics.P50:N0} ms | {rawAnalytics.P50:N0} ms | {apiAnalytics.P50 / rawAnalytics.P50:N2}× | {(apiAnalytics.P50 / rawAnalytics.P50 <= 1.2 ? "met" : "missed")} |");
+        Line($"| outcomes-by-drug `sex=female&minAge=40&maxAge=60` | {filtered.P50:N0} ms | | | |");
+        Line($"| outcomes-by-combination (no filter) | {combination.P50:N0} ms | | | |");
+        Line($"| summary (no filter) | {summary.P50:N0} ms | | | |");
+        Line("");
+        await using (var connection = await db.OpenConnectionAsync())
+        {
+            var explained = (await connection.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Split(';')[0], parameters)).ToList();
+            Line("EXPLAIN (ANALYZE, BUFFERS) of the outcomes-by-drug SQL, no filter:");
+            Line("");
+            Line("```");
+            foreach (var l in explained) Line(l);
+            Line("```");
+            Line("");
+        }
+
+        // ---------------------------------------------------------------- bulk ingest
+        const int ingestCases = 2000;
+        log($"bulk ingest of {ingestCases} cases");
+        var synth = new SyntheticCases(7);
+        var hospitals = await Generator.HospitalsAsync(db, synth);
+        var serial = 900_000_000L;
+        var viaHttp = Enumerable.Range(0, ingestCases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
+        var viaCopy = Enumerable.Range(0, ingestCases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
+        var ndjson = new StringBuilder();
+        foreach (var c in viaHttp) ndjson.Append(JsonSerializer.Serialize(c.ToDocument(), Json)).Append('\n');
+        var body = Encoding.UTF8.GetBytes(ndjson.ToString());
+        var ingestClock = Stopwatch.StartNew();
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/x-ndjson");
+        var ingestResponse = await api.Client.PostAsync("/api/v1/cases/bulk", content);
+        var answer = await ingestResponse.Content.ReadAsStringAsync();
+        ingestClock.Stop();
+        var created = answer.Split('\n').Count(l => l.Contains("\"status\":\"created\""));
+        var copyClock = Stopwatch.StartNew();
+        await Generator.CopyAsync(db, viaCopy, derivedByCopy: false);
+        copyClock.Stop();
+        var ingestRate = created / ingestClock.Elapsed.TotalSeconds;
+        var copyRate = ingestCases / copyClock.Elapsed.TotalSeconds;
+        Line($"## Ingest and export");
+        Line("");
+        Line("| measure | API | ceiling | API / ceiling | target |");
+        Line("|---|---|---|---|---|");
+        Line($"| bulk ingest, {ingestCases:N0} whole cases (NDJSON, {body.Length / 1024:N0} KiB; {created} created) | {ingestRate:N0} cases/s | {copyRate:N0} cases/s (binary COPY of the same kind of rows, triggers on) | {ingestRate / copyRate:N2} | ≥ 0.5: {(ingestRate / copyRate >= 0.5 ? "met" : "missed")} |");
+
+        // ---------------------------------------------------------------- export
+        log("export");
+        foreach (var format in new[] { "csv", "ndjson" })
+        {
+            var rssBefore = api.RssMb();
+            var peak = rssBefore;
+            using var sampler = new Timer(_ => peak = Math.Max(peak, api.RssMb()), null, 0, 50);
+            var exportClock = Stopwatch.StartNew();
+            using var response = await api.Client.GetAsync($"/api/v1/cases/export?format={format}", HttpCompletionOption.ResponseHeadersRead);
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            long rows = 0;
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0) rows += buffer.AsSpan(0, n).Count((byte)'\n');
+            exportClock.Stop();
+            if (format == "csv") rows--; // header
+            var rawClock = Stopwatch.StartNew();
+            long rawRows = 0;
+            await using (var connection = await db.OpenConnectionAsync())
+            using (var reader = await connection.BeginTextExportAsync("""
+                COPY (SELECT c.id, c.hospital_id, c.patient_id, c.source_case_id, p.sex, p.birth_year, c.age_at_presentation,
+                      c.presentation_date, c.affected_side, c.etiology, c.symptom_duration_days, c.follow_up_days, array_to_string(c.drugs, ';'),
+                      c.final_outcome_status, c.final_outcome_day, c.first_improvement_day, c.created_at
+                      FROM cases c JOIN patients p ON p.id = c.patient_id ORDER BY c.created_at, c.id) TO STDOUT (FORMAT CSV)
+                """))
+            {
+                var chars = new char[1 << 16];
+                int m;
+                while ((m = await reader.ReadAsync(chars)) > 0) rawRows += chars.AsSpan(0, m).Count('\n');
+            }
+            rawClock.Stop();
+            var rate = rows / exportClock.Elapsed.TotalSeconds;
+            var rawRate = rawRows / rawClock.Elapsed.TotalSeconds;
+            Line($"| export `format={format}`, {rows:N0} rows; API RSS {rssBefore:N0} MB before, peak {peak:N0} MB | {rate:N0} rows/s | {rawRate:N0} rows/s (`COPY (same SELECT) TO STDOUT CSV`) | {rate / rawRate:N2} | peak < 300 MB and flat: {(peak < 300 ? "met" : "missed")} |");
+        }
+        Line("");
+
+        // ---------------------------------------------------------------- mixed CRUD
+        log("mixed CRUD");
+        var mixedSynth = new SyntheticCases(11);
+        var mixedSerial = 950_000_000L;
+        var createdIds = new System.Collections.Concurrent.ConcurrentBag<Guid>(ids.Take(2000));
+        var updateIds = ids.Skip(2000).Take(5000).ToArray();
+        var mixed = await Load.RunAsync(32, window * 2, async (client, i) =>
+        {
+            var roll = (int)((i * 37 + client * 11) % 100);
+            if (roll < 60)
+                return (await api.Client.GetAsync($"/api/v1/cases/{ids[(i * 7919 + client * 104729) % ids.Length]}")).IsSuccessStatusCode;
+            if (roll < 75)
+                return (await api.Client.GetAsync($"/api/v1/cases?{Query(ListFilters[(int)(i % ListFilters.Length)])}&limit=20")).IsSuccessStatusCode;
+            if (roll < 90)
+            {
+                SynthCase next;
+                lock (mixedSynth) next = mixedSynth.Next(hospitals[(int)(i % hospitals.Count)], Interlocked.Increment(ref mixedSerial), DateTime.UtcNow);
+                var response = await api.Client.PostAsJsonAsync("/api/v1/cases", next.ToDocument(), Json);
+                return response.StatusCode == HttpStatusCode.Created;
+            }
+            SynthCase changed;
+            lock (mixedSynth) changed = mixedSynth.Next(hospitals[0], Interlocked.Increment(ref mixedSerial), DateTime.UtcNow);
+            var id = updateIds[(i * 31 + client) % updateIds.Length];
+            var current = await api.Client.GetFromJsonAsync<CaseResponse>($"/api/v1/cases/{id}", Json);
+            var document = changed.ToDocument() with
+            {
+                Patient = null, PatientId = current!.PatientId, HospitalId = current.HospitalId, SourceCaseId = current.SourceCaseId,
+            };
+            return (await api.Client.PutAsJsonAsync($"/api/v1/cases/{id}", document, Json)).IsSuccessStatusCode;
+        });
+        var cores = Environment.ProcessorCount;
+        Line($"## Mixed CRUD load, 32 clients, {window.TotalSeconds * 2:N0} s");
+        Line("");
+        Line("60% GET /cases/{id}, 15% filtered GET /cases (limit 20), 15% POST /cases (whole case with children),");
+        Line("10% PUT /cases/{id} (a GET for the patient, then the whole-case replace; counted as one operation).");
+        Line("");
+        Line("| operations/s | per core | p50 | p99 | errors | HAPI FHIR reference | target (5× per core) |");
+        Line("|---|---|---|---|---|---|---|");
+        Line($"| {mixed.PerSecond:N0} | {mixed.PerSecond / cores:N0} | {mixed.P50Ms:N1} ms | {mixed.P99Ms:N1} ms | {mixed.Errors} | ~470 req/s per vCPU | ≥ 2,350 per core: {(mixed.PerSecond / cores >= 2350 ? "met" : "missed")} |");
+        Line("");
+
+        // ---------------------------------------------------------------- tuning variants
+        if (gc == "both")
+        {
+            log("tuning variants");
+            await api.DisposeAsync();
+            Line("## Tuning variants: GET /cases/{id} at 32 clients");
+            Line("");
+            Line("The figures above ran the API as shipped: Workstation GC, Max Auto Prepare 64 (the API's default when the");
+            Line("connection string does not set it). Each variant is a fresh API process, warmed up for 3 s.");
+            Line("");
+            Line("| variant | req/s | p50 | p99 | API RSS after |");
+            Line("|---|---|---|---|---|");
+            var unprepared = connectionString + ";Max Auto Prepare=0";
+            foreach (var (name, cs, serverGc) in new[]
+            {
+                ("Workstation GC, Max Auto Prepare 64 (as shipped)", connectionString, false),
+                ("Workstation GC, `Max Auto Prepare=0`", unprepared, false),
+                ("Server GC, Max Auto Prepare 64", connectionString, true),
+                ("Server GC, `Max Auto Prepare=0`", unprepared, true),
+            })
+            {
+                await using var variant = await ApiProcess.StartAsync(root, cs, serverGc, log);
+                await Load.RunAsync(8, TimeSpan.FromSeconds(3), async (c, i) =>
+                    (await variant.Client.GetAsync($"/api/v1/cases/{ids[(i * 31 + c) % ids.Length]}")).IsSuccessStatusCode);
+                var m = await Load.RunAsync(32, window, async (c, i) =>
+                    (await variant.Client.GetAsync($"/api/v1/cases/{ids[(i * 7919 + c * 104729) % ids.Length]}")).StatusCode == HttpStatusCode.OK);
+                Line($"| {name} | {m.PerSecond:N0} | {m.P50Ms:N2} ms | {m.P99Ms:N2} ms | {variant.RssMb():N0} MB |");
+            }
+            Line("");
+        }
+
+        await File.WriteAllTextAsync(output, report.ToString());
+        log($"figures written to {output}");
+        return 0;
+    }
+
+    private static string Query(string filter) => filter.StartsWith("etiology-free:") ? filter["etiology-free:".Length..] : filter;
+
+    private static async Task<double[]> ListLatencies(ApiProcess api, NpgsqlDataSource db)
+    {
+        var result = new double[ListFilters.Length];
+        for (var f = 0; f < ListFilters.Length; f++)
+        {
+            var url = $"/api/v1/cases?{Query(ListFilters[f])}&limit=50";
+            // Warm-up: JIT, EF's query cache, pooled connections and PostgreSQL's buffers, so the small-size figures are
+            // not a cold start compared with a warm large size.
+            await Load.SequentialAsync(100, async _ => (await api.Client.GetAsync(url)).IsSuccessStatusCode);
+            result[f] = (await Load.SequentialAsync(200, async _ => (await api.Client.GetAsync(url)).IsSuccessStatusCode)).P50;
+        }
+        return result;
+    }
+
+    /// <summary>The ceiling for GET /cases/{id}: the same rows the API reads, in one batch, straight from Npgsql.</summary>
+    private static async Task<bool> ReadWholeCaseAsync(NpgsqlDataSource db, Guid id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("SELECT * FROM cases WHERE id = $1") { Parameters = { new() { Value = id } } },
+                new("SELECT * FROM diagnostics WHERE case_id = $1") { Parameters = { new() { Value = id } } },
+                new("SELECT * FROM medications WHERE case_id = $1") { Parameters = { new() { Value = id } } },
+                new("SELECT * FROM outcomes WHERE case_id = $1") { Parameters = { new() { Value = id } } },
+                new("SELECT * FROM drugs"),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync();
+        var values = new object[64];
+        var rows = 0;
+        do { while (await reader.ReadAsync()) { reader.GetValues(values); rows++; } } while (await reader.NextResultAsync());
+        return rows > 0;
+    }
+
+    private static async Task Vacuum(NpgsqlDataSource db)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await Generator.Exec(connection, "VACUUM ANALYZE");
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Registry.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository");
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
+        var mem = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return $"{Environment.ProcessorCount} cores ({cpu}), {long.Parse(mem) / 1024 / 1024.0:N1} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    public static void Run(string file, string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args))!;
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed");
+    }
+}
+
+/// <summary>The API's Release build, started as its own process on a free port.</summary>
+public sealed class ApiProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    public HttpClient Client { get; }
+
+    private ApiProcess(Process process, HttpClient client) { _process = process; Client = client; }
+
+    public static async Task<ApiProcess> StartAsync(string root, string connectionString, bool serverGc, Action<string> log)
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0); listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(root, "src/Registry.Api/bin/Release/net10.0/Registry.Api.dll"), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        psi.Environment["ConnectionStrings__Registry"] = connectionString;
+        psi.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log("api: " + e.Data); };
+        process.BeginOutputReadLine(); process.BeginErrorReadLine();
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(10),
+        };
+        for (var i = 0; ; i++)
+        {
+            try { if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
+            if (i > 120 || process.HasExited) throw new InvalidOperationException("the API did not become ready");
+            await Task.Delay(500);
+        }
+        log($"API pid {process.Id} on port {port} ({(serverGc ? "Server" : "Workstation")} GC)");
+        return new ApiProcess(process, client);
+    }
+
+    public double RssMb()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:"));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        }
+        catch { return 0; }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) { _process.Kill(); _process.WaitForExit(); }
+        Client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,41 @@
+using Npgsql;
+
+namespace Registry.Load;
+
+/// <summary>
+/// dotnet run --project tests/Registry.Load -c Release -- generate --connection "Host=..." --cases 1000000 [--seed 42] [--force]
+/// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
+/// </summary>
+public static class LoadTool
+{
+    public static async Task<int> Main(string[] args)
+    {
+        string Option(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+        switch (args.FirstOrDefault())
+        {
+            case "generate":
+            {
+                var connection = Option("--connection", Environment.GetEnvironmentVariable("ConnectionStrings__Registry") ?? "");
+                if (connection == "") { Log("give --connection or ConnectionStrings__Registry"); return 2; }
+                await using var db = NpgsqlDataSource.Create(connection);
+                await new Registry.Api.Data.Migrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Registry.Api.Data.Migrator>.Instance).MigrateAsync();
+                var elapsed = await Generator.GenerateAsync(db, int.Parse(Option("--cases", "10000")), int.Parse(Option("--seed", "42")),
+                    args.Contains("--force"), Log);
+                Log($"done in {elapsed.TotalSeconds:N1} s; run VACUUM ANALYZE before measuring");
+                return 0;
+            }
+            case "bench":
+                return await Bench.RunAsync(int.Parse(Option("--cases", "1000000")), int.Parse(Option("--small", "10000")),
+                    Option("--out", "bench-results.md"), double.Parse(Option("--seconds", "10")), Option("--gc", "both"), Log);
+            default:
+                Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]");
+                return 2;
+        }
+    }
+}
