@@ -226,12 +226,16 @@ public static class Bench
             SynthCase changed;
             lock (mixedSynth) changed = mixedSynth.Next(hospitals[0], Interlocked.Increment(ref mixedSerial), DateTime.UtcNow);
             var id = updateIds[(i * 31 + client) % updateIds.Length];
-            var current = await api.Client.GetFromJsonAsync<CaseResponse>($"/api/v1/cases/{id}", Json);
+            var read = await api.Client.GetAsync($"/api/v1/cases/{id}");
+            var current = await read.Content.ReadFromJsonAsync<CaseResponse>(Json);
             var document = changed.ToDocument() with
             {
                 Patient = null, PatientId = current!.PatientId, HospitalId = current.HospitalId, SourceCaseId = current.SourceCaseId,
             };
-            return (await api.Client.PutAsJsonAsync($"/api/v1/cases/{id}", document, Json)).IsSuccessStatusCode;
+            // Optimistic concurrency: replace the version just read; a concurrent writer's 412 counts as a failed operation.
+            var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/cases/{id}") { Content = JsonContent.Create(document, options: Json) };
+            put.Headers.TryAddWithoutValidation("If-Match", read.Headers.ETag?.ToString());
+            return (await api.Client.SendAsync(put)).IsSuccessStatusCode;
         });
         var cores = Environment.ProcessorCount;
         Line($"## Mixed CRUD load, 32 clients, {window.TotalSeconds * 2:N0} s");
@@ -365,6 +369,10 @@ public sealed class ApiProcess : IAsyncDisposable
         psi.Environment["ConnectionStrings__Registry"] = connectionString;
         psi.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The documented development keys on a synthetic database; no per-key rate limit, since one key drives all load.
+        psi.Environment["Registry__Auth__DevelopmentKeys"] = "true";
+        psi.Environment["Registry__RateLimit__PerSecond"] = "1000000";
+        psi.Environment["Registry__RateLimit__Burst"] = "1000000";
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, e) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log("api: " + e.Data); };
@@ -372,6 +380,7 @@ public sealed class ApiProcess : IAsyncDisposable
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(10),
+            DefaultRequestHeaders = { Authorization = new("Bearer", "hfs_devadmin_development-only-admin-key") },
         };
         for (var i = 0; ; i++)
         {

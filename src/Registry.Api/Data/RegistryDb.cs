@@ -51,10 +51,6 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
                 property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
     }
 
-    /// <summary>Records a read of a resource in the audit trail (saved with the next SaveChanges).</summary>
-    public void AuditRead(string resource, Guid id, int version) =>
-        AuditLog.Add(Audit(AuditAction.Read, resource, id.ToString(), version, version, DateTimeOffset.UtcNow));
-
     /// <summary>
     /// Stamps timestamps, bumps versions and writes an audit row for every created, changed or deleted
     /// resource — all in the same SaveChanges, so the change and its audit row commit together or not at all.

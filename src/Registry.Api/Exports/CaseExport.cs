@@ -71,7 +71,7 @@ public static class CaseExport
     /// A hospital key exports only its own cases; analysts get no sourceCaseId; every exported case is audited as read.
     /// </remarks>
     public static async Task WriteAsync(
-        NpgsqlDataSource dataSource, CaseExportQuery query, Security.Caller caller, Audit.BulkReads audit, PipeWriter output, CancellationToken ct)
+        NpgsqlDataSource dataSource, CaseExportQuery query, Security.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
     {
         var (where, parameters) = query.ToSql(caller);
         var sql = $"""
@@ -198,7 +198,7 @@ public static class CaseExportEndpoints
         return TypedResults.Stream(
             async _ =>
             {
-                await using var audit = new Audit.BulkReads(dataSource, caller, RequestIds.Of(http));
+                await using var audit = new Audit.CaseReads(dataSource, caller, RequestIds.Of(http));
                 await CaseExport.WriteAsync(dataSource, query, caller, audit, http.Response.BodyWriter, http.RequestAborted);
             },
             ndjson ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8",

@@ -20,7 +20,7 @@ public static class FhirCases
     /// <paramref name="ids"/>. Each read is audited; analysts get them without pseudonym or source id.
     /// </summary>
     public static async Task<List<FhirCase>> LoadAsync(
-        RegistryDb db, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
     {
         var cases = await db.Cases.AsNoTracking().AsSplitQuery()
             .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
@@ -30,8 +30,8 @@ public static class FhirCases
         var patients = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
         var hospitals = await db.Hospitals.AsNoTracking().Where(h => hospitalIds.Contains(h.Id)).ToDictionaryAsync(h => h.Id, ct);
         var catalog = await drugs.AllAsync(ct);
-        foreach (var c in cases) db.AuditRead("case", c.Id, c.Version);
-        await db.SaveChangesAsync(ct);
+        await using (var reads = new Audit.CaseReads(dataSource, caller, db.RequestId))
+            foreach (var c in cases) await reads.AddAsync(c.Id, c.Version, ct);
         var byId = cases.ToDictionary(c => c.Id);
         return ids.Where(byId.ContainsKey).Select(id => byId[id]).Select(c => Redacted(new FhirCase(
             c.ToResponse(catalog), patients[c.PatientId].ToResponse(), hospitals[c.HospitalId].ToResponse()), caller)).ToList();

@@ -92,11 +92,11 @@ public static class FhirEndpoints
     private static async Task<IResult> GetCase(
         [Description("The case's id.")] Guid id,
         [Description("collection (default) or transaction (ready to POST to /api/v1/fhir).")] string? bundleType,
-        RegistryDb db, DrugCatalog drugs, Caller caller, CancellationToken ct)
+        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller, CancellationToken ct)
     {
         if (bundleType is not (null or "collection" or "transaction"))
             return OperationOutcomes.Result(OperationOutcomes.One("value", "bundleType", "Use collection or transaction."), StatusCodes.Status400BadRequest);
-        var found = await FhirCases.LoadAsync(db, drugs, [id], caller, ct);
+        var found = await FhirCases.LoadAsync(db, dataSource, drugs, [id], caller, ct);
         return found.Count == 0
             ? OperationOutcomes.Result(OperationOutcomes.One("not-found", "", $"No case has id '{id}'."), StatusCodes.Status404NotFound)
             : OperationOutcomes.Result(CaseToFhir.Bundle(found[0], bundleType == "transaction"));
@@ -177,7 +177,7 @@ public static class FhirEndpoints
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<RegistryDb>();
                 var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
-                foreach (var source in await FhirCases.LoadAsync(db, drugs, ids, caller, ct))
+                foreach (var source in await FhirCases.LoadAsync(db, dataSource, drugs, ids, caller, ct))
                 {
                     await using (var writer = new Utf8JsonWriter(body, FhirJson.Writer))
                         CaseToFhir.Bundle(source, transaction: false).WriteTo(writer);

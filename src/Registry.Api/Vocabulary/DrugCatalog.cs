@@ -1,18 +1,29 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Registry.Api.Data;
 
 namespace Registry.Api.Vocabulary;
 
 /// <summary>
-/// The drug vocabulary as one request sees it: loaded at most once per request (the table is small), so
-/// validating a case with many medications costs one query, and a drug added by an admin is known at once.
+/// The drug vocabulary: a small table that changes rarely, so it is kept in memory for
+/// <see cref="CacheFor"/> and reloaded after that, or at once on this instance when an admin adds a drug
+/// (other instances know a new drug within <see cref="CacheFor"/>). Validating and answering a case costs no query.
 /// </summary>
-public sealed class DrugCatalog(RegistryDb db)
+public sealed class DrugCatalog(RegistryDb db, IMemoryCache cache)
 {
-    private Dictionary<string, Drug>? _drugs;
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private const string CacheKey = "drug-vocabulary";
 
     public async Task<IReadOnlyDictionary<string, Drug>> AllAsync(CancellationToken ct) =>
-        _drugs ??= await db.Drugs.AsNoTracking().ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, ct);
+        (await cache.GetOrCreateAsync(CacheKey, async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = CacheFor;
+            return (IReadOnlyDictionary<string, Drug>)await db.Drugs.AsNoTracking()
+                .ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, ct);
+        }))!;
+
+    /// <summary>Forget the cached vocabulary, after a drug was added.</summary>
+    public void Invalidate() => cache.Remove(CacheKey);
 
     public async Task<bool> IsKnownAsync(string code, CancellationToken ct) => (await AllAsync(ct)).ContainsKey(code);
 

@@ -58,7 +58,7 @@ public static class VocabularyEndpoints
                 detail: $"No drug has code '{code}'. {DrugCatalog.HowToFindCodes}");
 
     private static async Task<Results<Created<DrugResponse>, ProblemHttpResult>> AddDrug(
-        DrugRequest request, RegistryDb db, CancellationToken ct)
+        DrugRequest request, RegistryDb db, DrugCatalog catalog, CancellationToken ct)
     {
         if (await db.Drugs.AnyAsync(d => d.Code == request.Code, ct))
             return Problems.Conflict("Drug code already in use.",
@@ -66,6 +66,7 @@ public static class VocabularyEndpoints
         var drug = request.ToEntity();
         db.Drugs.Add(drug);
         await db.SaveChangesAsync(ct);
+        catalog.Invalidate();
         return TypedResults.Created($"/api/v1/vocabulary/drugs/{drug.Code}", drug.ToResponse());
     }
 }

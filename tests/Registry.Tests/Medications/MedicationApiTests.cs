@@ -148,7 +148,9 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     public async Task Drug_added_to_the_vocabulary_is_accepted_at_once()
     {
         var @case = await app.InsertCaseAsync();
-        await app.ExecuteAsync("INSERT INTO drugs (code, name, atc_code, drug_class) VALUES ('pregabalin', 'Pregabalin', 'N03AX16', 'anticonvulsant')");
+        await Create(@case.CaseId, Gabapentin()); // the vocabulary is now cached
+        (await _client.PostAsJson("/api/v1/vocabulary/drugs", new Registry.Api.Vocabulary.DrugRequest("pregabalin", "Pregabalin", "N03AX16", "anticonvulsant")))
+            .EnsureSuccessStatusCode();
 
         var created = await Create(@case.CaseId, Gabapentin() with { Drug = "pregabalin" });
 

@@ -1,0 +1,59 @@
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Api.Common;
+using Registry.Api.Security;
+
+namespace Registry.Api.Audit;
+
+/// <summary>
+/// Records reads of whole cases in the audit trail: one round trip per thousand reads, committed with
+/// synchronous_commit off. A read changes nothing, so its audit row need not wait for a WAL flush (PostgreSQL
+/// still flushes it within a fraction of a second); a crash in that window can lose read rows, never a write's,
+/// which commit with the change itself.
+/// </summary>
+public sealed class CaseReads(NpgsqlDataSource dataSource, Caller caller, string? requestId) : IAsyncDisposable
+{
+    private const int Batch = 1000;
+    private readonly List<Guid> _ids = new(Batch);
+    private readonly List<int> _versions = new(Batch);
+
+    public static async Task RecordAsync(NpgsqlDataSource dataSource, Caller caller, string? requestId, Guid caseId, int version, CancellationToken ct)
+    {
+        await using var reads = new CaseReads(dataSource, caller, requestId);
+        await reads.AddAsync(caseId, version, ct);
+        await reads.FlushAsync(ct);
+    }
+
+    public async ValueTask AddAsync(Guid caseId, int version, CancellationToken ct)
+    {
+        _ids.Add(caseId);
+        _versions.Add(version);
+        if (_ids.Count >= Batch) await FlushAsync(ct);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_ids.Count == 0) return;
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
+            SELECT now(), $1, $2, $3, $4, 'read', 'case', r.id::text, r.version, r.version
+            FROM unnest($5::uuid[], $6::int[]) AS r(id, version)
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)requestId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.KeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        insert.Parameters.Add(new NpgsqlParameter { Value = caller.KeyId is null ? "system" : caller.Role.ToCode() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.HospitalId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        insert.Parameters.Add(new NpgsqlParameter { Value = _ids.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = _versions.ToArray() });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(ct);
+        _ids.Clear();
+        _versions.Clear();
+    }
+
+    public async ValueTask DisposeAsync() => await FlushAsync(CancellationToken.None);
+}
