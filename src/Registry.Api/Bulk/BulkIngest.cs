@@ -54,7 +54,7 @@ public static class BulkIngest
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static async Task RunAsync(HttpContext http, Security.Caller caller, IValidator<CaseDocument> validator, CaseWriter writer, RegistryDb db,
+    public static async Task RunAsync(HttpContext http, IValidator<CaseDocument> validator, CaseWriter writer, RegistryDb db,
         JsonSerializerOptions documentJson, CancellationToken ct)
     {
         var input = http.Request.BodyReader;
@@ -117,14 +117,6 @@ public static class BulkIngest
             if (IsBlank(line)) return null;
             var (document, error) = Parse(line, documentJson);
             if (document is null) return new BulkLineResult(at, "invalid", Errors: error);
-            // As for POST /cases: a hospital key's lines belong to its hospital, and naming another is refused.
-            var (hospital, forbidden) = Security.Tenancy.HospitalForWrite(caller, document.HospitalId);
-            if (forbidden is not null)
-                return new BulkLineResult(at, "forbidden", Errors: new Dictionary<string, string[]>
-                {
-                    ["hospitalId"] = ["This key may only write to its own hospital; leave hospitalId out or name that hospital."],
-                });
-            document = document with { HospitalId = hospital };
 
             var validation = await validator.ValidateAsync(document, ct);
             if (!validation.IsValid)
@@ -141,6 +133,11 @@ public static class BulkIngest
                     {
                         ["sourceCaseId"] = [$"This hospital already has a case with sourceCaseId '{d.SourceCaseId}'."],
                     }, ExistingCaseId: d.ExistingId),
+                    // A hospital key's lines belong to its hospital (CaseWriter decides, as for POST /cases).
+                    CaseWriteResult.Forbidden => new BulkLineResult(at, "forbidden", Errors: new Dictionary<string, string[]>
+                    {
+                        ["hospitalId"] = ["This key may only write to its own hospital; leave hospitalId out or name that hospital."],
+                    }),
                     var other => throw new InvalidOperationException($"Unexpected result {other}"),
                 };
             }
@@ -217,7 +214,7 @@ public static class BulkIngestEndpoints
     }
 
     private static Results<PushStreamHttpResult, ProblemHttpResult> Ingest(
-        HttpContext http, Security.Caller caller, IValidator<CaseDocument> validator, CaseWriter writer, RegistryDb db, IOptions<JsonOptions> json)
+        HttpContext http, IValidator<CaseDocument> validator, CaseWriter writer, RegistryDb db, IOptions<JsonOptions> json)
     {
         var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
         if (mediaType is not ("application/x-ndjson" or "application/jsonl" or "application/ndjson"))
@@ -227,7 +224,7 @@ public static class BulkIngestEndpoints
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = BulkIngest.MaxBodyBytes;
         return TypedResults.Stream(
-            _ => BulkIngest.RunAsync(http, caller, validator, writer, db, json.Value.SerializerOptions, http.RequestAborted),
+            _ => BulkIngest.RunAsync(http, validator, writer, db, json.Value.SerializerOptions, http.RequestAborted),
             "application/x-ndjson; charset=utf-8");
     }
 }

@@ -76,37 +76,31 @@ public static class CaseEndpoints
     }
 
     private static async Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CaseDocument document, Caller caller, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct)
-    {
-        var (hospital, forbidden) = caller.HospitalForWrite(document.HospitalId);
-        if (forbidden is not null) return forbidden;
-        return await writer.CreateAsync(document with { HospitalId = hospital }, null, ct) switch
+        CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
+        await writer.CreateAsync(document, null, ct) switch
         {
             CaseWriteResult.Created created => TypedResults.Created(
                 $"/api/v1/cases/{created.Id}", (await ReadAsync(db, created.Id, ct))!.ToResponse(await drugs.AllAsync(ct))),
             CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
+            CaseWriteResult.Forbidden forbidden => forbidden.Problem,
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
-    }
 
     private static async Task<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>> Replace(
         [Description("The case's id.")] Guid id, CaseDocument document,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
-        Caller caller, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct)
-    {
-        var (hospital, forbidden) = caller.HospitalForWrite(document.HospitalId);
-        if (forbidden is not null) return forbidden;
-        return await writer.ReplaceAsync(id, document with { HospitalId = hospital }, ifMatch, ct) switch
+        CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
+        await writer.ReplaceAsync(id, document, ifMatch, ct) switch
         {
             CaseWriteResult.Updated => TypedResults.Ok((await ReadAsync(db, id, ct))!.ToResponse(await drugs.AllAsync(ct))),
             CaseWriteResult.NotFound => Problems.NotFound("case", id),
             CaseWriteResult.PreconditionFailed failed => failed.Problem,
+            CaseWriteResult.Forbidden forbidden => forbidden.Problem,
             CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
-    }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         [Description("The case's id.")] Guid id,

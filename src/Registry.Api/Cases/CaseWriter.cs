@@ -3,6 +3,7 @@ using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Patients;
+using Registry.Api.Security;
 
 namespace Registry.Api.Cases;
 
@@ -16,14 +17,17 @@ public abstract record CaseWriteResult
     /// <summary>The hospital already holds a case with this sourceCaseId.</summary>
     public sealed record Duplicate(Guid ExistingId, string SourceCaseId) : CaseWriteResult;
     public sealed record NotFound : CaseWriteResult;
+    /// <summary>A hospital key named another hospital: the 403 to answer.</summary>
+    public sealed record Forbidden(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem) : CaseWriteResult;
     /// <summary>If-Match was missing or named another version: the 428 or 412 to answer.</summary>
     public sealed record PreconditionFailed(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem) : CaseWriteResult;
 }
 
 /// <summary>
 /// Stores whole case documents atomically (one SaveChanges: patient, case and children in one transaction);
-/// used by POST/PUT /cases and by the seed loader. Checks what a validator cannot: that referenced rows
-/// exist, that the hospital fits the patient, and that sourceCaseId is not already taken.
+/// used by POST/PUT /cases, bulk ingest, FHIR import and the seed loader. Checks what a validator cannot: that a
+/// hospital key writes only to its own hospital (the hospital comes from the key), that referenced rows exist,
+/// that the hospital fits the patient, and that sourceCaseId is not already taken.
 /// </summary>
 public sealed class CaseWriter(RegistryDb db)
 {
@@ -32,6 +36,10 @@ public sealed class CaseWriter(RegistryDb db)
     /// <param name="ct">Cancels the write; nothing is stored then.</param>
     public async Task<CaseWriteResult> CreateAsync(CaseDocument document, Guid? id, CancellationToken ct)
     {
+        var (hospital, forbidden) = db.Caller.HospitalForWrite(document.HospitalId);
+        if (forbidden is not null) return new CaseWriteResult.Forbidden(forbidden);
+        document = document with { HospitalId = hospital };
+
         var (patient, problem) = await ResolvePatientAsync(document, ct);
         if (problem is not null) return problem;
 
@@ -52,6 +60,10 @@ public sealed class CaseWriter(RegistryDb db)
     /// <summary>Replaces a case's own fields, and each child list the document carries (absent lists are kept).</summary>
     public async Task<CaseWriteResult> ReplaceAsync(Guid id, CaseDocument document, string? ifMatch, CancellationToken ct)
     {
+        var (hospital, forbidden) = db.Caller.HospitalForWrite(document.HospitalId);
+        if (forbidden is not null) return new CaseWriteResult.Forbidden(forbidden);
+        document = document with { HospitalId = hospital };
+
         var entity = await db.Cases
             .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
             .AsSplitQuery().FirstOrDefaultAsync(c => c.Id == id, ct);

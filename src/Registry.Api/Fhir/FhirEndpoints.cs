@@ -103,7 +103,7 @@ public static class FhirEndpoints
     }
 
     private static async Task<IResult> Import(
-        HttpRequest request, DrugCatalog drugs, IValidator<CaseDocument> validator, CaseWriter writer, Caller caller, CancellationToken ct)
+        HttpRequest request, DrugCatalog drugs, IValidator<CaseDocument> validator, CaseWriter writer, CancellationToken ct)
     {
         var mediaType = request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
             ? parsed.MediaType.Value : null;
@@ -125,11 +125,6 @@ public static class FhirEndpoints
         if (import.Document is not { } document)
             return OperationOutcomes.Result(OperationOutcomes.From(import.Issues), import.Status);
 
-        // As for POST /cases: a hospital key writes to its own hospital only.
-        if (caller.TenantHospitalId is { } own && document.HospitalId != own)
-            return OperationOutcomes.Result(OperationOutcomes.One("forbidden", import.ExpressionFor("hospitalId"),
-                $"This key may only write to hospital '{own}'; the Bundle's Organization names another."), StatusCodes.Status403Forbidden);
-
         var validation = await validator.ValidateAsync(document, ct);
         if (!validation.IsValid)
             return Unprocessable(import, validation.Errors.Select(e => (e.PropertyName, e.ErrorMessage)));
@@ -142,6 +137,9 @@ public static class FhirEndpoints
                 $"This hospital already has a case with sourceCaseId '{duplicate.SourceCaseId}': /api/v1/cases/{duplicate.ExistingId} " +
                 $"(as FHIR: /api/v1/cases/{duplicate.ExistingId}/fhir). Nothing was stored; correct it with PUT /api/v1/cases/{duplicate.ExistingId}."),
                 StatusCodes.Status409Conflict),
+            // As for POST /cases: a hospital key writes to its own hospital only.
+            CaseWriteResult.Forbidden => OperationOutcomes.Result(OperationOutcomes.One("forbidden", import.ExpressionFor("hospitalId"),
+                "This key may only write to its own hospital; the Bundle's Organization names another."), StatusCodes.Status403Forbidden),
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
     }
