@@ -221,8 +221,6 @@ public static class BulkIngestEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.",
                 detail: "Send NDJSON with 'Content-Type: application/x-ndjson': one whole case document per line.");
 
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = BulkIngest.MaxBodyBytes;
         return TypedResults.Stream(
             _ => BulkIngest.RunAsync(http, validator, writer, db, json.Value.SerializerOptions, http.RequestAborted),
             "application/x-ndjson; charset=utf-8");

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Registry.Api.Common;
@@ -14,6 +15,9 @@ public static class BodySizeLimit
     {
         var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
                     ?? RequestLimits.MaxBodyBytes;
+        // The same limit for the server itself (Kestrel's own default is the global 1 MiB).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
+            server.MaxRequestBodySize = limit;
         if (context.Request.ContentLength > limit)
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
         if (context.Request.ContentLength is null && limit is { } cap)
