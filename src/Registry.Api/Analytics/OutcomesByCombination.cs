@@ -28,12 +28,16 @@ public static class OutcomesByCombinationQuery
         NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql(caller);
-        // One hash aggregate over the filtered cases: combination x final status x first-improvement day.
+        // One aggregate over the filtered cases: combination x final status x first-improvement day.
         var sql = $"""
-            SELECT c.drugs, c.final_outcome_status AS status, c.first_improvement_day, count(*)::int AS cases
-            FROM {filters.FromSql}
-            WHERE {where}
-            GROUP BY c.drugs, c.final_outcome_status, c.first_improvement_day
+            SELECT dc.drugs, h.status, h.first_improvement_day, h.cases
+            FROM (
+                SELECT c.drug_combination, c.final_outcome_status AS status, c.first_improvement_day, count(*)::int AS cases
+                FROM cases c
+                WHERE {where}
+                GROUP BY c.drug_combination, c.final_outcome_status, c.first_improvement_day
+            ) h
+            JOIN drug_combinations dc ON dc.id = h.drug_combination
             """;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<OutcomeHistogramRow>(new CommandDefinition(sql, parameters, cancellationToken: ct));

@@ -49,18 +49,18 @@ public static class RegistrySummaryQuery
         NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql(caller);
-        // One pass over the filtered cases; GROUPING SETS yields every breakdown and the total. Sex needs the patient.
+        // One pass over the filtered cases; GROUPING SETS yields every breakdown and the total.
         var sql = $"""
             WITH counted AS (
-                SELECT p.sex, {AgeBand} AS age_band, c.affected_side, c.etiology, c.hospital_id,
+                SELECT c.patient_sex AS sex, {AgeBand} AS age_band, c.affected_side, c.etiology, c.hospital_id,
                        extract(year FROM c.presentation_date_start)::int AS year,
-                       grouping(p.sex) AS g_sex, grouping({AgeBand}) AS g_age, grouping(c.affected_side) AS g_side,
+                       grouping(c.patient_sex) AS g_sex, grouping({AgeBand}) AS g_age, grouping(c.affected_side) AS g_side,
                        grouping(c.etiology) AS g_etiology, grouping(c.hospital_id) AS g_hospital,
                        grouping(extract(year FROM c.presentation_date_start)::int) AS g_year,
                        count(*)::int AS cases
-                FROM cases c JOIN patients p ON p.id = c.patient_id
+                FROM cases c
                 WHERE {where}
-                GROUP BY GROUPING SETS ((p.sex), ({AgeBand}), (c.affected_side), (c.etiology), (c.hospital_id),
+                GROUP BY GROUPING SETS ((c.patient_sex), ({AgeBand}), (c.affected_side), (c.etiology), (c.hospital_id),
                                         (extract(year FROM c.presentation_date_start)::int), ())
             )
             SELECT CASE WHEN g_sex = 0 THEN 'sex' WHEN g_age = 0 THEN 'age' WHEN g_side = 0 THEN 'side'

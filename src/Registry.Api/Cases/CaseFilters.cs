@@ -51,13 +51,8 @@ public class CaseFilters
     public string? To { get; init; }
 
     /// <summary>
-    /// The FROM for <see cref="ToSql"/>: cases alone unless a filter reads the patient (only sex does), so
-    /// aggregates over a million cases do not join a million patients for nothing.
-    /// </summary>
-    public string FromSql => Sex is null ? "cases c" : "cases c JOIN patients p ON p.id = c.patient_id";
-
-    /// <summary>
-    /// The WHERE clause over <c>cases c JOIN patients p</c>, parameterised. A case's partial presentation date
+    /// The WHERE clause over <c>cases c</c>, parameterised (every filter reads the case row: sex from the
+    /// trigger-kept <c>patient_sex</c>). A case's partial presentation date
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
     /// <param name="caller">Confines a hospital key to its own hospital's cases, whatever the filters say.</param>
@@ -79,7 +74,7 @@ public class CaseFilters
         // cases.drugs (kept by trigger from medications) instead of a medications probe per candidate row.
         if (Drug is not null) Add("c.drugs @> ARRAY[@drug]::text[]", "drug", Drug);
         if (Outcome is not null) Add("c.final_outcome_status = @outcome", "outcome", Outcome);
-        if (Sex is not null) Add("p.sex = @sex", "sex", Sex);
+        if (Sex is not null) Add("c.patient_sex = @sex", "sex", Sex);
         if (MinAge is not null) Add("c.age_at_presentation >= @minAge", "minAge", MinAge.Value);
         if (MaxAge is not null) Add("c.age_at_presentation <= @maxAge", "maxAge", MaxAge.Value);
         if (Side is not null) Add("c.affected_side = @side", "side", Side);

@@ -5,7 +5,8 @@ namespace Registry.Api.Data;
 /// <summary>
 /// Applies the embedded Data/Migrations/*.sql files in name order, each in its own transaction, recording
 /// them in schema_migrations. A session-level advisory lock makes concurrent starts take turns, so
-/// several instances starting against one empty database apply each file exactly once.
+/// several instances starting against one empty database apply each file exactly once. No time limit applies
+/// here: a migration may rewrite a large table, and an instance waits for another's migration to finish.
 /// </summary>
 public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logger)
 {
@@ -14,6 +15,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await Execute(connection, null, "SET statement_timeout = 0", cancellationToken);
         await Execute(connection, null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", LockKey));
         try
         {
@@ -41,6 +43,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
         finally
         {
             await Execute(connection, null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", LockKey));
+            await Execute(connection, null, "RESET statement_timeout", CancellationToken.None);
         }
     }
 
@@ -58,7 +61,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,
         CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
