@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Registry.Load;
+
+/// <summary>
+/// wrk as the HTTP load generator. It spends a fraction of HttpClient's CPU per request, which matters when the
+/// load tool, the API and PostgreSQL share two cores: what the API is measured against should not be the
+/// load tool's own cost. Installed by `apt-get install wrk`.
+/// </summary>
+public static partial class Wrk
+{
+    public static bool IsInstalled => File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk");
+
+    /// <summary>Runs wrk with a Lua script against the API for the given time; latencies from wrk's own distribution.</summary>
+    public static async Task<Measurement> RunAsync(Uri baseAddress, int connections, TimeSpan duration, string lua)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"hfs-wrk-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, lua);
+        try
+        {
+            var psi = new ProcessStartInfo("wrk",
+            [
+                "-t", Math.Min(2, connections).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
+                "-d", $"{(int)duration.TotalSeconds}s", "--latency", "-s", script, baseAddress.ToString(),
+            ]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(psi)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            var error = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"wrk failed: {error}{output}");
+            return Parse(output, duration);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    /// <summary>Lua for wrk: a GET of a whole case per request, rotating through the ids in a file (one per line;
+    /// LuaJIT refuses a table literal of twenty thousand strings).</summary>
+    public static string WholeCaseReads(string idsFile, string apiKey) => $$"""
+        local ids = {}
+        for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
+        local i = 0
+        wrk.headers["Authorization"] = "Bearer {{apiKey}}"
+        function init(args) i = math.random(#ids) end
+        function request()
+          i = i + 7919
+          return wrk.format("GET", "/api/v1/cases/" .. ids[i % #ids + 1])
+        end
+        """;
+
+    internal static Measurement Parse(string output, TimeSpan duration)
+    {
+        var requests = long.Parse(RequestsLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        var seconds = double.Parse(RequestsLine().Match(output).Groups[2].Value, CultureInfo.InvariantCulture);
+        long errors = 0;
+        if (NonSuccessLine().Match(output) is { Success: true } non2xx) errors += long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture);
+        if (SocketErrorsLine().Match(output) is { Success: true } socket)
+            errors += Enumerable.Range(1, 4).Sum(g => long.Parse(socket.Groups[g].Value, CultureInfo.InvariantCulture));
+        return new Measurement(requests, errors, TimeSpan.FromSeconds(seconds > 0 ? seconds : duration.TotalSeconds),
+            Percentile(output, "50"), Percentile(output, "99"));
+    }
+
+    private static double Percentile(string output, string percent)
+    {
+        var match = Regex.Match(output, $@"^\s+{percent}(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+        if (!match.Success) return double.NaN;
+        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+    }
+
+    [GeneratedRegex(@"(\d+) requests in ([\d.]+)s")]
+    private static partial Regex RequestsLine();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses: (\d+)")]
+    private static partial Regex NonSuccessLine();
+
+    [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
+    private static partial Regex SocketErrorsLine();
+}
