@@ -5,6 +5,7 @@ namespace Registry.Load;
 /// <summary>
 /// dotnet run --project tests/Registry.Load -c Release -- generate --connection "Host=..." --cases 1000000 [--seed 42] [--force]
 /// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
+/// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20]
 /// </summary>
 public static class LoadTool
 {
@@ -33,6 +34,18 @@ public static class LoadTool
             case "bench":
                 return await Bench.RunAsync(int.Parse(Option("--cases", "1000000")), int.Parse(Option("--small", "10000")),
                     Option("--out", "bench-results.md"), double.Parse(Option("--seconds", "10")), Option("--gc", "both"), Log);
+            case "mixed":
+            {
+                // The bench's mixed CRUD load (wrk) against an API already running on a generated database.
+                await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
+                await using var connection = await db.OpenConnectionAsync();
+                var ids = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM cases TABLESAMPLE SYSTEM (1) LIMIT 20000")).ToArray();
+                var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
+                var m = await Bench.MixedCrudWithWrkAsync(new Uri(Option("--url", "http://127.0.0.1:5080")), ids, hospitals,
+                    TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))));
+                Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / Environment.ProcessorCount:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
+                return 0;
+            }
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]");
                 return 2;

@@ -43,12 +43,66 @@ public static partial class Wrk
     public static string WholeCaseReads(string idsFile, string apiKey) => $$"""
         local ids = {}
         for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
-        local i = 0
+        local threads, i = 0, 0
         wrk.headers["Authorization"] = "Bearer {{apiKey}}"
-        function init(args) i = math.random(#ids) end
+        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+        -- Each thread's Lua state starts with the same random sequence: without the seed they read the same ids.
+        function init(args) math.randomseed(tid * 7919 + os.time()); i = math.random(#ids) end
         function request()
           i = i + 7919
           return wrk.format("GET", "/api/v1/cases/" .. ids[i % #ids + 1])
+        end
+        """;
+
+    /// <summary>
+    /// Lua for wrk: the mixed CRUD load. Per request: 60% GET a whole case, 15% a filtered GET /cases page, 15% POST a
+    /// new whole case (a template with a fresh sourceCaseId and pseudonym each time), 10% PUT a case this thread
+    /// has just read, with its ETag as If-Match (a whole-case replace keeping its patient and sourceCaseId).
+    /// </summary>
+    /// <param name="postTemplatesFile">Case documents, one per line, holding __SERIAL__ where a unique value goes.</param>
+    /// <param name="putTemplate">A case document holding "__PATIENT__", "__HOSPITAL__" and "__SOURCE__".</param>
+    public static string MixedCrud(string idsFile, string postTemplatesFile, string putTemplate, IEnumerable<string> listQueries, string apiKey) => $$"""
+        local ids, posts = {}, {}
+        for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
+        for line in io.lines("{{postTemplatesFile}}") do posts[#posts + 1] = line end
+        local queries = { {{string.Join(", ", listQueries.Select(q => $"\"{q}\""))}} }
+        local put = [==[{{putTemplate}}]==]
+        local auth = "Bearer {{apiKey}}"
+        local threads, n, i, pending = 0, 0, 0, {}
+        wrk.headers["Authorization"] = auth
+
+        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+        -- Each thread's Lua state starts with the same random sequence: without the seed two threads would read, and
+        -- then replace, the same cases at the same moments.
+        function init(args) math.randomseed(tid * 7919 + os.time()); i = math.random(#ids) end
+
+        function request()
+          n = n + 1
+          local roll = (n * 37) % 100
+          if roll >= 90 and #pending > 0 then
+            local c = table.remove(pending)
+            local body = put:gsub('"__PATIENT__"', '"' .. c.patient .. '"'):gsub('"__HOSPITAL__"', '"' .. c.hospital .. '"')
+                            :gsub('"__SOURCE__"', c.source)
+            return wrk.format("PUT", "/api/v1/cases/" .. c.id,
+              { ["Authorization"] = auth, ["Content-Type"] = "application/json", ["If-Match"] = c.etag }, body)
+          elseif roll >= 75 and roll < 90 then
+            local body = posts[n % #posts + 1]:gsub("__SERIAL__", tid .. "-" .. n)
+            return wrk.format("POST", "/api/v1/cases", { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body)
+          elseif roll >= 60 and roll < 75 then
+            return wrk.format("GET", "/api/v1/cases?limit=20&" .. queries[n % #queries + 1])
+          end
+          i = i + 7919
+          return wrk.format("GET", "/api/v1/cases/" .. ids[i % #ids + 1])
+        end
+
+        function response(status, headers, body)
+          if status ~= 200 or #pending >= 16 or not body:find('"diagnostics"', 1, true) then return end
+          local source = body:match('"sourceCaseId":"([^"]*)"')
+          pending[#pending + 1] = {
+            id = body:match('^{"id":"([^"]+)"'), etag = headers["ETag"],
+            patient = body:match('"patientId":"([^"]+)"'), hospital = body:match('"hospitalId":"([^"]+)"'),
+            source = source and ('"' .. source .. '"') or "null",
+          }
         end
         """;
 
