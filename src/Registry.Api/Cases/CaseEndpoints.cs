@@ -66,11 +66,11 @@ public static class CaseEndpoints
 
     /// <summary>Every read of a whole case is audited; analysts get it without the hospital's source id.</summary>
     private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
-        [Description("The case's id.")] Guid id, RegistryDb db, DrugCatalog drugs, Caller caller, NpgsqlDataSource dataSource,
+        [Description("The case's id.")] Guid id, NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller,
         HttpContext http, CancellationToken ct)
     {
-        if (await ReadAsync(db, id, ct) is not { } found) return Problems.NotFound("case", id);
-        await Audit.CaseReads.RecordAsync(dataSource, caller, RequestIds.Of(http), found.Id, found.Version, ct);
+        if (await WholeCases.ReadAuditedAsync(dataSource, [id], caller, RequestIds.Of(http), ct) is not [var found])
+            return Problems.NotFound("case", id);
         var response = found.ToResponse(await drugs.AllAsync(ct));
         return TypedResults.Ok(caller.IsAnalyst ? response with { SourceCaseId = null } : response);
     }
