@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Common;
+using Registry.Api.Data;
 using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
@@ -43,6 +45,26 @@ public static class WholeCases
         batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         return await ReadAsync(batch, ct);
+    }
+
+    /// <summary>
+    /// The cases among <paramref name="ids"/> the context's caller may see, not audited: for answering a write with
+    /// what it stored. On the context's own connection, so it sees what the context's open transaction wrote (an
+    /// idempotent POST commits only after its response is stored; see Common.Idempotency).
+    /// </summary>
+    public static async Task<List<Case>> ReadAsync(RegistryDb db, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var batch = ((NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
+            AddSelects(batch, ids, db.Caller);
+            return await ReadAsync(batch, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>$1: the case ids; $2: the caller's hospital, or null for no confinement.</summary>

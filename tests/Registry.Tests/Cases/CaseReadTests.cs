@@ -14,7 +14,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 
-/// <summary>GET /cases/{id}: one batch that reads the whole case and audits the read.</summary>
+/// <summary>GET /cases/{id} and the whole case POST and PUT answer with: one batch that reads the case and audits the read.</summary>
 public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
     private readonly HttpClient _admin = app.CreateClient();
@@ -102,6 +102,29 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
         await (await _admin.GetAsync($"/api/v1/cases/{id}")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(0, await Reads(id));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_responses_to_post_and_put_equal_a_following_get(bool idempotent)
+    {
+        var tiantan = app.ClientWithKey(DevelopmentKeys.TiantanHospital);
+        var document = FullDocument(KeyBootstrap.TiantanHospital);
+        var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/cases") { Content = System.Net.Http.Json.JsonContent.Create(document, options: RegistryApp.Json) };
+        if (idempotent) post.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+
+        var created = await tiantan.SendAsync(post);
+        var id = (await created.ReadAs<CaseResponse>(HttpStatusCode.Created)).Id;
+        var afterPost = await tiantan.GetAsync($"/api/v1/cases/{id}");
+        Assert.Equal(await afterPost.Content.ReadAsStringAsync(), await created.Content.ReadAsStringAsync());
+        Assert.Equal(afterPost.Headers.ETag, created.Headers.ETag);
+
+        var replaced = await tiantan.PutCurrent($"/api/v1/cases/{id}", document with { Notes = "Corrected.", Outcomes = [] });
+        var afterPut = await tiantan.GetAsync($"/api/v1/cases/{id}");
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal(await afterPut.Content.ReadAsStringAsync(), await replaced.Content.ReadAsStringAsync());
+        Assert.Equal(afterPut.Headers.ETag, replaced.Headers.ETag);
     }
 
     private Task<int> Reads(Guid caseId) => app.QuerySingleAsync<int>(
