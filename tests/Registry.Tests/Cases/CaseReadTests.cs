@@ -90,6 +90,7 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
         var harbin = app.ClientWithKey(DevelopmentKeys.HarbinHospital);
 
         await (await harbin.GetAsync($"/api/v1/cases/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, (await harbin.GetAsync($"/api/v1/cases/{created.Id}/fhir")).StatusCode);
 
         Assert.Equal(0, await Reads(created.Id));
     }
@@ -102,6 +103,16 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
         await (await _admin.GetAsync($"/api/v1/cases/{id}")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(0, await Reads(id));
+    }
+
+    [Fact]
+    public async Task The_fhir_bundle_of_a_case_is_audited_as_one_read()
+    {
+        var created = await _admin.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/api/v1/cases/{created.Id}/fhir")).StatusCode);
+
+        Assert.Equal(1, await Reads(created.Id));
     }
 
     [Theory]
