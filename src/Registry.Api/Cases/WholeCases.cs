@@ -15,7 +15,7 @@ namespace Registry.Api.Cases;
 /// Reads whole cases — each case with its diagnostics, medications and outcomes — in one round trip: one batch of
 /// hand-written SELECTs instead of EF's split query (four round trips), which made GET /cases/{id} several times
 /// slower than the reads themselves. A hospital caller sees only its own hospital's rows, as EF's query filters
-/// give (RegistryDb). The columns read here must follow the entities: CaseReadContractTests compares the result with
+/// give (RegistryDb). The columns read here must follow the entities: a test in CaseReadTests compares the result with
 /// what EF loads.
 /// </summary>
 public static class WholeCases
