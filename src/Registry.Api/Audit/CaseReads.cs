@@ -17,13 +17,6 @@ public sealed class CaseReads(NpgsqlDataSource dataSource, Caller caller, string
     private readonly List<Guid> _ids = new(Batch);
     private readonly List<int> _versions = new(Batch);
 
-    public static async Task RecordAsync(NpgsqlDataSource dataSource, Caller caller, string? requestId, Guid caseId, int version, CancellationToken ct)
-    {
-        await using var reads = new CaseReads(dataSource, caller, requestId);
-        await reads.AddAsync(caseId, version, ct);
-        await reads.FlushAsync(ct);
-    }
-
     public async ValueTask AddAsync(Guid caseId, int version, CancellationToken ct)
     {
         _ids.Add(caseId);

@@ -36,10 +36,10 @@ public sealed class Case : Versioned
     public List<string> SupportiveCare { get; set; } = [];
     public string? Notes { get; set; }
 
-    /// <summary>Kept by a database trigger from the case's outcomes; read-only here.</summary>
-    public string? FinalOutcomeStatus { get; private set; }
-    public int? FinalOutcomeDay { get; private set; }
-    public int? FirstImprovementDay { get; private set; }
+    /// <summary>Kept by a database trigger from the case's outcomes; read-only here (set only as the case is read).</summary>
+    public string? FinalOutcomeStatus { get; init; }
+    public int? FinalOutcomeDay { get; init; }
+    public int? FirstImprovementDay { get; init; }
 
     public List<Diagnostic> Diagnostics { get; set; } = [];
     public List<Medication> Medications { get; set; } = [];

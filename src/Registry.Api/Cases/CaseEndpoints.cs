@@ -66,11 +66,11 @@ public static class CaseEndpoints
 
     /// <summary>Every read of a whole case is audited; analysts get it without the hospital's source id.</summary>
     private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
-        [Description("The case's id.")] Guid id, RegistryDb db, DrugCatalog drugs, Caller caller, NpgsqlDataSource dataSource,
+        [Description("The case's id.")] Guid id, NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller,
         HttpContext http, CancellationToken ct)
     {
-        if (await ReadAsync(db, id, ct) is not { } found) return Problems.NotFound("case", id);
-        await Audit.CaseReads.RecordAsync(dataSource, caller, RequestIds.Of(http), found.Id, found.Version, ct);
+        if (await WholeCases.ReadAuditedAsync(dataSource, [id], caller, RequestIds.Of(http), ct) is not [var found])
+            return Problems.NotFound("case", id);
         var response = found.ToResponse(await drugs.AllAsync(ct));
         return TypedResults.Ok(caller.IsAnalyst ? response with { SourceCaseId = null } : response);
     }
@@ -80,7 +80,7 @@ public static class CaseEndpoints
         await writer.CreateAsync(document, null, ct) switch
         {
             CaseWriteResult.Created created => TypedResults.Created(
-                $"/api/v1/cases/{created.Id}", (await ReadAsync(db, created.Id, ct))!.ToResponse(await drugs.AllAsync(ct))),
+                $"/api/v1/cases/{created.Id}", (await WholeCases.ReadAsync(db, [created.Id], ct)).Single().ToResponse(await drugs.AllAsync(ct))),
             CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
             CaseWriteResult.Forbidden forbidden => forbidden.Problem,
@@ -93,7 +93,7 @@ public static class CaseEndpoints
         CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
         await writer.ReplaceAsync(id, document, ifMatch, ct) switch
         {
-            CaseWriteResult.Updated => TypedResults.Ok((await ReadAsync(db, id, ct))!.ToResponse(await drugs.AllAsync(ct))),
+            CaseWriteResult.Updated => TypedResults.Ok((await WholeCases.ReadAsync(db, [id], ct)).Single().ToResponse(await drugs.AllAsync(ct))),
             CaseWriteResult.NotFound => Problems.NotFound("case", id),
             CaseWriteResult.PreconditionFailed failed => failed.Problem,
             CaseWriteResult.Forbidden forbidden => forbidden.Problem,
@@ -113,11 +113,6 @@ public static class CaseEndpoints
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
-
-    private static Task<Case?> ReadAsync(RegistryDb db, Guid id, CancellationToken ct) =>
-        db.Cases.AsNoTracking().AsSplitQuery()
-            .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
-            .FirstOrDefaultAsync(c => c.Id == id, ct);
 
     private static ProblemHttpResult DuplicateProblem(CaseWriteResult.Duplicate duplicate) => Problems.Conflict(
         "Case already registered.",

@@ -22,16 +22,12 @@ public static class FhirCases
     public static async Task<List<FhirCase>> LoadAsync(
         RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
     {
-        var cases = await db.Cases.AsNoTracking().AsSplitQuery()
-            .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
-            .Where(c => ids.Contains(c.Id)).ToListAsync(ct);
+        var cases = await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
         var patientIds = cases.Select(c => c.PatientId).Distinct().ToList();
         var hospitalIds = cases.Select(c => c.HospitalId).Distinct().ToList();
         var patients = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
         var hospitals = await db.Hospitals.AsNoTracking().Where(h => hospitalIds.Contains(h.Id)).ToDictionaryAsync(h => h.Id, ct);
         var catalog = await drugs.AllAsync(ct);
-        await using (var reads = new Audit.CaseReads(dataSource, caller, db.RequestId))
-            foreach (var c in cases) await reads.AddAsync(c.Id, c.Version, ct);
         var byId = cases.ToDictionary(c => c.Id);
         return ids.Where(byId.ContainsKey).Select(id => byId[id]).Select(c => Redacted(new FhirCase(
             c.ToResponse(catalog), patients[c.PatientId].ToResponse(), hospitals[c.HospitalId].ToResponse()), caller)).ToList();
