@@ -25,7 +25,8 @@ public abstract record CaseWriteResult
 
 /// <summary>
 /// Stores whole case documents atomically (one SaveChanges: patient, case and children in one transaction);
-/// used by POST/PUT /cases, bulk ingest, FHIR import and the seed loader. Checks what a validator cannot: that a
+/// used by POST/PUT /cases, FHIR import, the seed loader, and bulk ingest when a chunk falls back to line by line
+/// (Bulk/CaseChunkWriter applies the same rules, from <see cref="CasePatients"/>, to a chunk at once). Checks what a validator cannot: that a
 /// hospital key writes only to its own hospital (the hospital comes from the key), that referenced rows exist,
 /// that the hospital fits the patient, and that sourceCaseId is not already taken.
 /// </summary>
