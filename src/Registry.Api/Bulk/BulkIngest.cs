@@ -151,6 +151,9 @@ public static class BulkIngest
                         number++;
                         if (await HandleAsync(buffer, number) is { } waiting) await Enqueue(waiting, waiting.Document is null ? 0 : buffer.Length);
                     }
+                    // The last read must be released too: Kestrel drains (or checks) the body after the response
+                    // and logs "Reading is already in progress" if it was not.
+                    input.AdvanceTo(buffer.End);
                     break;
                 }
                 input.AdvanceTo(buffer.Start, buffer.End);
