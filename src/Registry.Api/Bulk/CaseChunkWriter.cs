@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Registry.Api.Audit;
 using Registry.Api.Cases;
 using Registry.Api.Data;
 using Registry.Api.Patients;
@@ -10,9 +11,10 @@ namespace Registry.Api.Bulk;
 /// <summary>
 /// Stores a chunk of bulk-uploaded case documents set-based: the rows every document's checks need are looked up
 /// for the whole chunk (one query each), the checks run per document in line order with the same rules as
-/// <see cref="CaseWriter"/>, and every accepted case is stored in one SaveChanges — one transaction, the INSERTs
-/// batched, the audit rows written by <see cref="RegistryDb"/> as for any write. If a concurrent writer takes a
-/// sourceCaseId or pseudonym first, the chunk is rolled back and stored line by line with <see cref="CaseWriter"/>.
+/// <see cref="CaseWriter"/>, and every accepted case is stored in one transaction: the new rows by binary COPY
+/// (<see cref="ChunkCopy"/>), stamped and audited by <see cref="RegistryDb"/>'s rules for new resources, and the
+/// birth years filled in on existing patients by SaveChanges. If a concurrent writer takes a sourceCaseId or
+/// pseudonym first, the chunk is rolled back and stored line by line with <see cref="CaseWriter"/>.
 /// </summary>
 public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
 {
@@ -39,6 +41,7 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
             else documents[i] = all[start + i] with { HospitalId = hospital };
         }
         var known = await ChunkLookups.LoadAsync(db, documents, ct);
+        var rows = new NewRows();
 
         var end = start;
         for (; end < all.Count; end++)
@@ -64,52 +67,92 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
                 continue;
             }
 
-            if (document.Patient is not null && stored is null)
+            if (document.PatientId is null && stored is null)
             {
-                db.Patients.Add(patient!);
+                rows.Patients.Add(patient!);
                 known.PatientsByPseudonym[(patient!.HospitalId, patient.Pseudonym)] = patient;
             }
-            else if (stored is not null)
+            else if (stored is not null && stored.FillsBirthYear(document.Patient))
             {
                 // Line by line, a patient created by one line and given a birth year by a later one is stored, then
                 // updated (version 2, two audit rows). Ending the run before such a line keeps that: the next run
                 // finds the patient stored.
-                if (db.Entry(stored).State == EntityState.Added && stored.FillsBirthYear(document.Patient)) break;
+                if (rows.Patients.Contains(stored)) break;
+                rows.BirthYears.Add((stored.Id, stored.Version, document.Patient!.BirthYear!.Value));
                 stored.FillIn(document.Patient);
             }
 
             var entity = document.ToNewCase(patient!, Guid.CreateVersion7());
-            db.Cases.Add(entity);
+            rows.Cases.Add(entity);
             if (document.SourceCaseId is { } taken) known.Cases[(entity.HospitalId, taken)] = entity.Id;
             results[end] = new CaseWriteResult.Created(entity.Id);
         }
 
         try
         {
-            await db.SaveChangesAsync(ct);
+            await StoreAsync(rows, ct);
         }
-        catch (DbUpdateException ex) when (LostRace(ex))
+        catch (Exception ex) when (LostRace(ex))
         {
-            db.ChangeTracker.Clear(); // SaveChanges rolled its transaction back: nothing of this run is stored
+            // The transaction rolled back: nothing of this run is stored. Line by line, each line gets its answer.
             for (var i = start; i < end; i++) results[i] = await CreateOneAsync(all[i], ct);
         }
         finally
         {
-            db.ChangeTracker.Clear(); // one context serves the whole upload: forget the stored rows
+            db.ChangeTracker.Clear(); // one context serves the whole upload: forget this run's rows
         }
         return end - start;
     }
+
+    /// <summary>One transaction; the execution strategy may run it again after a transient failure, so each try starts afresh.</summary>
+    private Task StoreAsync(NewRows rows, CancellationToken ct) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            var now = DateTimeOffset.UtcNow;
+            var audit = new List<AuditEntry>();
+            void Created(Versioned entity)
+            {
+                RegistryDb.StampCreated(entity, now);
+                audit.Add(db.AuditCreated(entity, now));
+            }
+            foreach (var patient in rows.Patients) Created(patient);
+            foreach (var entity in rows.Cases)
+            {
+                Created(entity);
+                foreach (var child in entity.Diagnostics) Created(child);
+                foreach (var child in entity.Medications) Created(child);
+                foreach (var child in entity.Outcomes) Created(child);
+            }
+
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await ChunkCopy.WriteAsync((NpgsqlConnection)db.Database.GetDbConnection(), rows.Patients, rows.Cases, audit, ct);
+            if (rows.BirthYears.Count > 0)
+            {
+                // Only the changed columns are written, so a stand-in carrying the id and the version the checks saw
+                // is enough: SaveChanges updates birth_year where that version still holds, bumps it and audits it.
+                foreach (var (id, version, birthYear) in rows.BirthYears)
+                {
+                    var patient = new Patient { Id = id, Version = version, Pseudonym = "", Sex = "" };
+                    db.Patients.Attach(patient);
+                    patient.BirthYear = birthYear;
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+        });
 
     private async Task<CaseWriteResult> CreateOneAsync(CaseDocument document, CancellationToken ct)
     {
         try
         {
+            db.ChangeTracker.Clear();
             return await oneByOne.CreateAsync(document, null, ct);
         }
         catch (DbUpdateException ex) when (LostRace(ex))
         {
-            // CaseWriter answers a lost sourceCaseId race itself but not a lost pseudonym. The unique index made
-            // this insert wait for the other writer's commit, so a second try sees its rows and answers correctly.
+            // CaseWriter answers a lost sourceCaseId race itself but not a lost pseudonym. By the time the insert
+            // failed the other writer had committed, so a second try sees its rows and answers correctly.
             db.ChangeTracker.Clear();
             return await oneByOne.CreateAsync(document, null, ct);
         }
@@ -119,9 +162,18 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
         }
     }
 
-    /// <summary>A concurrent writer took a sourceCaseId or pseudonym, or changed a patient this run fills in.</summary>
-    private static bool LostRace(DbUpdateException ex) =>
-        ex is DbUpdateConcurrencyException || ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    /// <summary>A concurrent writer took a sourceCaseId or pseudonym, or changed a patient whose birth year this run fills in.</summary>
+    private static bool LostRace(Exception ex) =>
+        ex is DbUpdateConcurrencyException
+        || (ex as PostgresException ?? ex.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>What one run adds: new patients, new cases (with children), and birth years filled in on stored patients.</summary>
+    private sealed class NewRows
+    {
+        public List<Patient> Patients { get; } = [];
+        public List<Case> Cases { get; } = [];
+        public List<(Guid PatientId, int Version, int BirthYear)> BirthYears { get; } = [];
+    }
 }
 
 /// <summary>What a chunk's checks need from the database, fetched with one query each, and kept up to date as the chunk's own cases are accepted.</summary>
@@ -148,7 +200,7 @@ internal sealed record ChunkLookups(
         var hospitals = hospitalIds.Count == 0 ? []
             : (await db.Hospitals.Where(h => hospitalIds.Contains(h.Id)).Select(h => h.Id).ToListAsync(ct)).ToHashSet();
 
-        // Tracked, as in CaseWriter: a birth year filled in is saved with the chunk.
+        // Untracked: the chunk writer records a birth year it fills in and writes it itself.
         var patientKeys = inline.Where(d => hospitals.Contains(d.HospitalId!.Value))
             .Select(d => (d.HospitalId!.Value, d.Patient!.MatchedPseudonym())).Distinct().ToList();
         var byPseudonym = new Dictionary<(Guid, string), Patient>();
@@ -158,7 +210,7 @@ internal sealed record ChunkLookups(
             foreach (var p in await db.Patients.FromSql($"""
                     SELECT p.* FROM patients p
                     JOIN unnest({keyHospitals}::uuid[], {keyPseudonyms}::text[]) AS k (hospital_id, pseudonym) USING (hospital_id, pseudonym)
-                    """).ToListAsync(ct))
+                    """).AsNoTracking().ToListAsync(ct))
                 byPseudonym[(p.HospitalId, p.Pseudonym)] = p;
         }
 

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Registry.Api.Bulk;
 using Registry.Api.Cases;
+using Registry.Api.Diagnostics;
+using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
 using Registry.Api.Security;
@@ -181,6 +183,24 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task A_birth_year_given_in_bulk_fills_in_a_stored_patients_as_an_audited_update()
+    {
+        var hospital = await _client.CreateHospitalAsync("Bulk stored birth year");
+        await Upload(Body([CaseDocuments.Document(hospital, "SBY-1", sourceCaseId: "SBY-A", age: 50, presentation: "2019-04")]));
+        var later = CaseDocuments.Document(hospital, "SBY-1", sourceCaseId: "SBY-B", age: 50, presentation: "2019-04");
+
+        var (_, lines) = await Upload(Body([later with { Patient = later.Patient! with { BirthYear = 1969 } }]));
+
+        Assert.Equal(["created"], Statuses(lines));
+        var (id, birthYear, version) = await app.QuerySingleAsync<(Guid, int?, int)>(
+            "SELECT id, birth_year, version FROM patients WHERE hospital_id = @hospital", new { hospital });
+        Assert.Equal((1969, 2), (birthYear, version));
+        Assert.Equal(["create 1", "update 2"], await app.QuerySingleAsync<string[]>(
+            "SELECT array_agg(action || ' ' || version_after ORDER BY id) FROM audit_log WHERE resource = 'patient' AND resource_id = @id",
+            new { id = id.ToString() }));
+    }
+
+    [Fact]
     public async Task Valid_invalid_forbidden_and_too_long_lines_are_answered_in_line_order()
     {
         var own = CaseDocuments.Document(KeyBootstrap.HarbinHospital, $"ORDER-{Guid.NewGuid():N}") with { HospitalId = null };
@@ -297,5 +317,59 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
         }
         Assert.Equal(count, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE hospital_id = @hospital", new { hospital }));
         Assert.Equal(count, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM patients WHERE hospital_id = @hospital", new { hospital }));
+    }
+
+    [Fact]
+    public async Task A_case_stored_in_bulk_has_exactly_the_rows_and_audit_rows_POST_cases_stores()
+    {
+        var hospital = await _client.CreateHospitalAsync("Bulk same rows");
+        CaseDocument Rich(string pseudonym) => CaseDocuments.Document(hospital, pseudonym, sex: Sex.Female, age: 51, presentation: "2019-04-15") with
+        {
+            Patient = new InlinePatient(pseudonym, Sex.Female, 1968),
+            SourceCaseId = $"{pseudonym}-SRC", LengthOfStayDays = 6, SymptomDurationDays = 400, PresentDuringSleep = true,
+            History = new HistoryRequest(true, 14, "Prior palsy."), Notes = "Everything set.",
+            Diagnosis = new DiagnosisRequest("Hemifacial spasm", "G51.3", "13753008", Etiology.NeurovascularCompression, "MRI: loop."),
+            Diagnostics =
+            [
+                new DiagnosticRequest(DiagnosticKind.VitalSigns, 0, DiagnosticResult.Normal, ["afebrile"], "Stable.",
+                    [new MeasurementRequest("body-temperature", 36.60m, "Cel"), new MeasurementRequest("heart-rate", 75, "/min")]),
+                new DiagnosticRequest(DiagnosticKind.MriBrain, null, DiagnosticResult.Abnormal, [], null, []),
+            ],
+            Medications =
+            [
+                new MedicationRequest("carbamazepine", "Tegretol", Route.Oral, "tablet", new DoseRequest(200.5m, "mg"), "twice daily", 0, 30,
+                    Setting.Outpatient, "spasm control", [new AdjustmentRequest(7, DoseChange.Increased, null), new AdjustmentRequest(20, DoseChange.Paused, "rash")],
+                    Ending.Stopped),
+                new MedicationRequest("botulinum-toxin-a", null, Route.Intramuscular, null, null, null, null, null, Setting.Inpatient, null, [], null),
+            ],
+            Outcomes =
+            [
+                new OutcomeRequest(14, AssessmentMethod.InPerson, OutcomeStatus.Improved, new SeverityRequest(SeverityScale.Smc, 2), false, ["mild twitch"], "Better."),
+                new OutcomeRequest(60, AssessmentMethod.Record, OutcomeStatus.Resolved, null, null, [], null),
+            ],
+        };
+        var posted = await _client.CreateCaseAsync(Rich("SAME-POST"));
+
+        var (_, lines) = await Upload(Body([Rich("SAME-BULK")]));
+        var bulk = lines[0].GetProperty("id").GetGuid();
+
+        // Every column but the ones that differ by nature: ids, the pseudonym and sourceCaseId given, timestamps.
+        async Task<string> Rows(Guid caseId) => await app.QuerySingleAsync<string>("""
+            SELECT jsonb_build_object(
+              'case', (SELECT to_jsonb(c) - 'id' - 'patient_id' - 'source_case_id' - 'created_at' - 'updated_at' FROM cases c WHERE c.id = @caseId),
+              'patient', (SELECT to_jsonb(p) - 'id' - 'pseudonym' - 'created_at' - 'updated_at' FROM patients p JOIN cases c ON c.patient_id = p.id WHERE c.id = @caseId),
+              'diagnostics', (SELECT jsonb_agg(to_jsonb(x) - 'id' - 'case_id' - 'created_at' - 'updated_at' ORDER BY x.kind) FROM diagnostics x WHERE x.case_id = @caseId),
+              'medications', (SELECT jsonb_agg(to_jsonb(x) - 'id' - 'case_id' - 'created_at' - 'updated_at' ORDER BY x.drug) FROM medications x WHERE x.case_id = @caseId),
+              'outcomes', (SELECT jsonb_agg(to_jsonb(x) - 'id' - 'case_id' - 'created_at' - 'updated_at' ORDER BY x.day) FROM outcomes x WHERE x.case_id = @caseId),
+              'audit', (SELECT jsonb_agg(to_jsonb(a) - 'id' - 'at' - 'request_id' - 'resource_id' ORDER BY a.resource) FROM audit_log a
+                        WHERE a.resource_id IN (SELECT c.id::text FROM cases c WHERE c.id = @caseId UNION ALL SELECT c.patient_id::text FROM cases c WHERE c.id = @caseId
+                                                UNION ALL SELECT id::text FROM diagnostics WHERE case_id = @caseId UNION ALL SELECT id::text FROM medications WHERE case_id = @caseId
+                                                UNION ALL SELECT id::text FROM outcomes WHERE case_id = @caseId)))::text
+            """, new { caseId });
+        var (viaPost, viaBulk) = (await Rows(posted.Id), await Rows(bulk));
+        Assert.Equal(viaPost, viaBulk);
+        Assert.Contains("\"note\": null", viaBulk);
+        Assert.Contains("\"drugs\": [\"botulinum-toxin-a\", \"carbamazepine\"]", viaBulk);
+        Assert.Contains("\"final_outcome_status\": \"resolved\"", viaBulk);
     }
 }
