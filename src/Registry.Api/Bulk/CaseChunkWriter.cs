@@ -90,7 +90,7 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
 
         try
         {
-            await StoreAsync(rows, ct);
+            if (rows.Cases.Count > 0) await StoreAsync(rows, ct);
         }
         catch (Exception ex) when (LostRace(ex))
         {
