@@ -6,11 +6,9 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Registry.Api.Cases;
 using Registry.Api.Common;
-using Registry.Api.Data;
 
 namespace Registry.Api.Bulk;
 
