@@ -36,6 +36,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<SeedLoader>();
 builder.Services.AddScoped<DrugCatalog>();
 builder.Services.AddScoped<CaseWriter>();
+builder.Services.AddScoped<CaseChunkWriter>();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
 
 var app = builder.Build();

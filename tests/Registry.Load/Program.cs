@@ -6,6 +6,8 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- generate --connection "Host=..." --cases 1000000 [--seed 42] [--force]
 /// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20]
+/// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
+/// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
 /// </summary>
 public static class LoadTool
 {
@@ -46,8 +48,22 @@ public static class LoadTool
                 Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / Environment.ProcessorCount:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
                 return 0;
             }
+            case "ingest":
+            {
+                // A running API (its database is --connection); the development admin key unless --key is given.
+                var connection = Option("--connection", "");
+                var url = Option("--url", "");
+                if (connection == "" || url == "") { Log("give --connection CS (the API's database) and --url of the running API"); return 2; }
+                var key = Option("--key", "hfs_devadmin_development-only-admin-key");
+                var cases = int.Parse(Option("--cases", "2000"));
+                return Option("--stream-mb", "") is { Length: > 0 } megabytes
+                    ? await Ingest.StreamAsync(connection, url, key, cases, long.Parse(megabytes), int.Parse(Option("--pid", "0")), Log)
+                    : await Ingest.CompareAsync(connection, url, key, cases, int.Parse(Option("--rounds", "1")), Log);
+            }
             default:
-                Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]");
+                Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
+                    " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
+                    " | mixed --connection CS --url URL [--seconds S]");
                 return 2;
         }
     }

@@ -8,6 +8,19 @@ namespace Registry.Api.Cases;
 
 public static class CaseMapping
 {
+    /// <summary>A new case of <paramref name="patient"/> (and the patient's hospital) with the document's fields and children.</summary>
+    public static Case ToNewCase(this CaseDocument d, Patients.Patient patient, Guid id)
+    {
+        var entity = new Case
+        {
+            Id = id, HospitalId = patient.HospitalId, PatientId = patient.Id,
+            PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "",
+        };
+        d.ApplyTo(entity);
+        d.ReplaceChildren(entity);
+        return entity;
+    }
+
     /// <summary>Copies a validated document's own fields (not its children) onto a case.</summary>
     public static void ApplyTo(this CaseDocument d, Case c)
     {

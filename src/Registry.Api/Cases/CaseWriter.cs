@@ -25,7 +25,8 @@ public abstract record CaseWriteResult
 
 /// <summary>
 /// Stores whole case documents atomically (one SaveChanges: patient, case and children in one transaction);
-/// used by POST/PUT /cases, bulk ingest, FHIR import and the seed loader. Checks what a validator cannot: that a
+/// used by POST/PUT /cases, FHIR import, the seed loader, and bulk ingest when a chunk falls back to line by line
+/// (Bulk/CaseChunkWriter applies the same rules, from <see cref="CasePatients"/>, to a chunk at once). Checks what a validator cannot: that a
 /// hospital key writes only to its own hospital (the hospital comes from the key), that referenced rows exist,
 /// that the hospital fits the patient, and that sourceCaseId is not already taken.
 /// </summary>
@@ -46,13 +47,7 @@ public sealed class CaseWriter(RegistryDb db)
         if (await FindBySourceIdAsync(patient!.HospitalId, document.SourceCaseId, null, ct) is { } existing)
             return new CaseWriteResult.Duplicate(existing, document.SourceCaseId!);
 
-        var entity = new Case
-        {
-            Id = id ?? Guid.CreateVersion7(), HospitalId = patient.HospitalId, PatientId = patient.Id,
-            PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "",
-        };
-        document.ApplyTo(entity);
-        document.ReplaceChildren(entity);
+        var entity = document.ToNewCase(patient, id ?? Guid.CreateVersion7());
         db.Cases.Add(entity);
         return await SaveAsync(document, patient.HospitalId, new CaseWriteResult.Created(entity.Id), ct);
     }
@@ -73,7 +68,7 @@ public sealed class CaseWriter(RegistryDb db)
         var (patient, problem) = await ResolvePatientAsync(document, ct);
         if (problem is not null) return problem;
         if (patient!.HospitalId != entity.HospitalId)
-            return Invalid(document.PatientId is not null ? "patientId" : "hospitalId",
+            return CasePatients.Invalid(document.PatientId is not null ? "patientId" : "hospitalId",
                 "A case cannot move to another hospital; delete it and create it again there.");
 
         if (await FindBySourceIdAsync(entity.HospitalId, document.SourceCaseId, id, ct) is { } existing)
@@ -108,37 +103,23 @@ public sealed class CaseWriter(RegistryDb db)
         }
     }
 
+    /// <summary>The document's patient by <see cref="CasePatients"/>' rules; a new inline patient is added, a missing birth year filled in.</summary>
     private async Task<(Patient? Patient, CaseWriteResult? Problem)> ResolvePatientAsync(CaseDocument document, CancellationToken ct)
     {
         if (document.PatientId is { } patientId)
-        {
-            var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == patientId, ct);
-            if (patient is null) return (null, Invalid("patientId", "No patient has this id."));
-            if (document.HospitalId is { } given && given != patient.HospitalId)
-                return (null, Invalid("hospitalId",
-                    $"The patient belongs to hospital '{patient.HospitalId}'; a case's hospital is its patient's hospital."));
-            return (patient, null);
-        }
+            return CasePatients.ById(document, await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == patientId, ct));
 
         var inline = document.Patient!;
         var hospitalId = document.HospitalId!.Value;
-        if (!await db.Hospitals.AnyAsync(h => h.Id == hospitalId, ct))
-            return (null, Invalid("hospitalId", "No hospital has this id."));
+        if (!await db.Hospitals.AnyAsync(h => h.Id == hospitalId, ct)) return (null, CasePatients.UnknownHospital());
 
-        var pseudonym = inline.Pseudonym!.Trim();
+        var pseudonym = inline.MatchedPseudonym();
         var known = await db.Patients.FirstOrDefaultAsync(p => p.HospitalId == hospitalId && p.Pseudonym == pseudonym, ct);
-        if (known is null)
-        {
-            known = new Patient { HospitalId = hospitalId, Pseudonym = pseudonym, Sex = inline.Sex!.Value.ToCode(), BirthYear = inline.BirthYear };
-            db.Patients.Add(known);
-            return (known, null);
-        }
-        if (known.Sex != inline.Sex!.Value.ToCode())
-            return (null, Invalid("patient.sex", $"Patient '{pseudonym}' is recorded as {known.Sex}; correct the patient first."));
-        if (inline.BirthYear is { } year && known.BirthYear is { } stored && stored != year)
-            return (null, Invalid("patient.birthYear", $"Patient '{pseudonym}' is recorded as born in {stored}."));
-        known.BirthYear ??= inline.BirthYear;
-        return (known, null);
+        var (patient, problem) = CasePatients.Inline(hospitalId, inline, known);
+        if (problem is not null) return (null, problem);
+        if (known is null) db.Patients.Add(patient!);
+        else known.FillIn(inline);
+        return (patient, null);
     }
 
     private async Task<Guid?> FindBySourceIdAsync(Guid hospitalId, string? sourceCaseId, Guid? except, CancellationToken ct) =>
@@ -146,6 +127,4 @@ public sealed class CaseWriter(RegistryDb db)
         : await db.Cases.AsNoTracking()
             .Where(c => c.HospitalId == hospitalId && c.SourceCaseId == sourceCaseId && c.Id != except)
             .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-
-    private static CaseWriteResult.Invalid Invalid(string path, string message) => new(new() { [path] = [message] });
 }

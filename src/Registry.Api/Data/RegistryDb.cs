@@ -66,12 +66,7 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
                     c.Metadata.TargetEntityType.IsOwned() && c.IsModified))
                 entry.State = EntityState.Modified;
 
-            if (entry.State == EntityState.Added)
-            {
-                entry.Entity.CreatedAt = now;
-                entry.Entity.UpdatedAt = now;
-                entry.Entity.Version = 1;
-            }
+            if (entry.State == EntityState.Added) StampCreated(entry.Entity, now);
             else if (entry.State == EntityState.Modified)
             {
                 entry.Entity.UpdatedAt = now;
@@ -82,7 +77,7 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
             .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             .Select(e => e.State switch
             {
-                EntityState.Added => Audit(AuditAction.Create, ResourceName(e.Entity), e.Entity.Id.ToString(), null, e.Entity.Version, now),
+                EntityState.Added => AuditCreated(e.Entity, now),
                 EntityState.Deleted => Audit(AuditAction.Delete, ResourceName(e.Entity), e.Entity.Id.ToString(),
                     e.OriginalValues.GetValue<int>(nameof(Versioned.Version)), null, now),
                 _ => Audit(AuditAction.Update, ResourceName(e.Entity), e.Entity.Id.ToString(),
@@ -103,6 +98,21 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
             entry.Entity.CreatedAt = now;
         return base.SaveChangesAsync(cancellationToken);
     }
+
+    /// <summary>What saving a new resource stamps on it: version 1, created and updated now.</summary>
+    public static void StampCreated(Versioned entity, DateTimeOffset now)
+    {
+        entity.CreatedAt = now;
+        entity.UpdatedAt = now;
+        entity.Version = 1;
+    }
+
+    /// <summary>
+    /// The audit row of a new resource, as SaveChanges writes it; also for rows stored without SaveChanges (bulk
+    /// ingest COPYs its chunks), so every created resource is audited alike.
+    /// </summary>
+    public AuditEntry AuditCreated(Versioned entity, DateTimeOffset at) =>
+        Audit(AuditAction.Create, ResourceName(entity), entity.Id.ToString(), null, entity.Version, at);
 
     private AuditEntry Audit(AuditAction action, string resource, string id, int? before, int? after, DateTimeOffset at) => new()
     {
