@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Registry.Api.Common;
 using Registry.Api.Security;
 
 namespace Registry.Api.Audit;
@@ -35,10 +34,7 @@ public sealed class CaseReads(NpgsqlDataSource dataSource, Caller caller, string
             SELECT now(), $1, $2, $3, $4, 'read', 'case', r.id::text, r.version, r.version
             FROM unnest($5::uuid[], $6::int[]) AS r(id, version)
             """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)requestId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.KeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new NpgsqlParameter { Value = caller.KeyId is null ? "system" : caller.Role.ToCode() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.HospitalId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        AddReader(insert, caller, requestId);
         insert.Parameters.Add(new NpgsqlParameter { Value = _ids.ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = _versions.ToArray() });
         batch.BatchCommands.Add(insert);
@@ -49,4 +45,16 @@ public sealed class CaseReads(NpgsqlDataSource dataSource, Caller caller, string
     }
 
     public async ValueTask DisposeAsync() => await FlushAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Who read, as the command's next four parameters (request id, key, role, hospital), in the order of the
+    /// audit_log columns request_id, api_key_id, role, hospital_id; for every statement that audits reads.
+    /// </summary>
+    public static void AddReader(NpgsqlBatchCommand command, Caller caller, string? requestId)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)requestId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.KeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.AuditRole, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.HospitalId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+    }
 }

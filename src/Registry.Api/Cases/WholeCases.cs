@@ -38,10 +38,7 @@ public static class WholeCases
             SELECT now(), $3, $4, $5, $6, 'read', 'case', id::text, version, version FROM cases WHERE {Visible}
             """);
         AddScope(audit, ids, caller);
-        audit.Parameters.Add(new NpgsqlParameter { Value = (object?)requestId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        audit.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.KeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        audit.Parameters.Add(new NpgsqlParameter { Value = caller.KeyId is null ? "system" : caller.Role.ToCode(), NpgsqlDbType = NpgsqlDbType.Text });
-        audit.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.HospitalId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        Audit.CaseReads.AddReader(audit, caller, requestId);
         batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         return await ReadAsync(batch, ct);

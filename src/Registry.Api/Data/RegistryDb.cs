@@ -116,7 +116,7 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
 
     private AuditEntry Audit(AuditAction action, string resource, string id, int? before, int? after, DateTimeOffset at) => new()
     {
-        At = at, RequestId = RequestId, ApiKeyId = Caller.KeyId, Role = Caller.KeyId is null ? "system" : Caller.Role.ToCode(),
+        At = at, RequestId = RequestId, ApiKeyId = Caller.KeyId, Role = Caller.AuditRole,
         HospitalId = Caller.HospitalId, Action = action.ToCode(), Resource = resource, ResourceId = id,
         VersionBefore = before, VersionAfter = after,
     };

@@ -17,6 +17,9 @@ public sealed record Caller(Guid? KeyId, Role Role, Guid? HospitalId)
 
     public bool IsAnalyst => Role == Role.Analyst;
 
+    /// <summary>The role an audit row records: "system" for the service's own work, else the key's role.</summary>
+    public string AuditRole => KeyId is null ? "system" : Role.ToCode();
+
     /// <summary>The hospital every read and write is confined to, or null for no confinement.</summary>
     public Guid? TenantHospitalId => Role == Role.Hospital ? HospitalId : null;
 
