@@ -80,7 +80,7 @@ public static class CaseEndpoints
         await writer.CreateAsync(document, null, ct) switch
         {
             CaseWriteResult.Created created => TypedResults.Created(
-                $"/api/v1/cases/{created.Id}", (await WholeCases.ReadAsync(db, [created.Id], ct)).Single().ToResponse(await drugs.AllAsync(ct))),
+                $"/api/v1/cases/{created.Id}", await StoredAsync(db, drugs, created.Id, ct)),
             CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
             CaseWriteResult.Forbidden forbidden => forbidden.Problem,
@@ -93,7 +93,7 @@ public static class CaseEndpoints
         CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
         await writer.ReplaceAsync(id, document, ifMatch, ct) switch
         {
-            CaseWriteResult.Updated => TypedResults.Ok((await WholeCases.ReadAsync(db, [id], ct)).Single().ToResponse(await drugs.AllAsync(ct))),
+            CaseWriteResult.Updated => TypedResults.Ok(await StoredAsync(db, drugs, id, ct)),
             CaseWriteResult.NotFound => Problems.NotFound("case", id),
             CaseWriteResult.PreconditionFailed failed => failed.Problem,
             CaseWriteResult.Forbidden forbidden => forbidden.Problem,
@@ -113,6 +113,10 @@ public static class CaseEndpoints
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
+
+    /// <summary>What a write just stored, as the answer to it: read on the write's own context (see WholeCases.ReadAsync).</summary>
+    private static async Task<CaseResponse> StoredAsync(RegistryDb db, DrugCatalog drugs, Guid id, CancellationToken ct) =>
+        (await WholeCases.ReadAsync(db, [id], ct)).Single().ToResponse(await drugs.AllAsync(ct));
 
     private static ProblemHttpResult DuplicateProblem(CaseWriteResult.Duplicate duplicate) => Problems.Conflict(
         "Case already registered.",
