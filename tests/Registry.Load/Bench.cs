@@ -21,7 +21,8 @@ public static class Bench
     /// <summary>The documented development admin key (the bench's API runs with development keys on synthetic data).</summary>
     public const string DevelopmentAdminKey = "hfs_devadmin_development-only-admin-key";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
+    /// <summary>Case documents as the API reads them (camelCase, kebab-case enum values).</summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
 
     private static readonly string[] ListFilters =
     [
@@ -154,29 +155,13 @@ public static class Bench
         log($"bulk ingest of {ingestCases} cases");
         var synth = new SyntheticCases(7);
         var hospitals = await Generator.HospitalsAsync(db, synth);
-        var serial = 900_000_000L;
-        var viaHttp = Enumerable.Range(0, ingestCases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
-        var viaCopy = Enumerable.Range(0, ingestCases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
-        var ndjson = new StringBuilder();
-        foreach (var c in viaHttp) ndjson.Append(JsonSerializer.Serialize(c.ToDocument(), Json)).Append('\n');
-        var body = Encoding.UTF8.GetBytes(ndjson.ToString());
-        var ingestClock = Stopwatch.StartNew();
-        using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new("application/x-ndjson");
-        var ingestResponse = await api.Client.PostAsync("/api/v1/cases/bulk", content);
-        var answer = await ingestResponse.Content.ReadAsStringAsync();
-        ingestClock.Stop();
-        var created = answer.Split('\n').Count(l => l.Contains("\"status\":\"created\""));
-        var copyClock = Stopwatch.StartNew();
-        await Generator.CopyAsync(db, viaCopy, derivedByCopy: false);
-        copyClock.Stop();
-        var ingestRate = created / ingestClock.Elapsed.TotalSeconds;
-        var copyRate = ingestCases / copyClock.Elapsed.TotalSeconds;
+        var ingest = await Ingest.CompareOnceAsync(api.Client, db, synth, hospitals, 900_000_000L, ingestCases, log);
         Line($"## Ingest and export");
         Line("");
         Line("| measure | API | ceiling | API / ceiling | target |");
         Line("|---|---|---|---|---|");
-        Line($"| bulk ingest, {ingestCases:N0} whole cases (NDJSON, {body.Length / 1024:N0} KiB; {created} created) | {ingestRate:N0} cases/s | {copyRate:N0} cases/s (binary COPY of the same kind of rows, triggers on) | {ingestRate / copyRate:N2} | ≥ 0.5: {(ingestRate / copyRate >= 0.5 ? "met" : "missed")} |");
+        var ingestRatio = ingest.ApiPerSecond / ingest.CopyPerSecond;
+        Line($"| bulk ingest, {ingestCases:N0} whole cases (NDJSON, {ingest.BodyBytes / 1024:N0} KiB; {ingest.Created} created) | {ingest.ApiPerSecond:N0} cases/s | {ingest.CopyPerSecond:N0} cases/s (binary COPY of the same kind of rows, triggers on) | {ingestRatio:N2} | ≥ 0.5: {(ingestRatio >= 0.5 ? "met" : "missed")} |");
 
         // ---------------------------------------------------------------- export
         log("export");
@@ -447,12 +432,15 @@ public sealed class ApiProcess : IAsyncDisposable
         return new ApiProcess(process, client);
     }
 
-    public double RssMb()
+    public double RssMb() => RssKb(_process.Id) / 1024.0;
+
+    /// <summary>A process's resident memory (VmRSS) in KiB; 0 once it has gone.</summary>
+    public static long RssKb(int pid)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:"));
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+            var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         }
         catch { return 0; }
     }

@@ -13,8 +13,6 @@ namespace Registry.Load;
 /// </summary>
 public static class Ingest
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
-
     /// <summary>Each round: N new cases through the API, then N other new cases by COPY; both timed end to end.</summary>
     public static async Task<int> CompareAsync(string connection, string url, string key, int cases, int rounds, Action<string> log)
     {
@@ -29,31 +27,45 @@ public static class Ingest
         for (var round = 1; round <= rounds; round++)
         {
             var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            var viaHttp = Enumerable.Range(0, cases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
-            var viaCopy = Enumerable.Range(0, cases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
-            var ndjson = new StringBuilder();
-            foreach (var c in viaHttp) ndjson.Append(JsonSerializer.Serialize(c.ToDocument(), Json)).Append('\n');
-            var body = Encoding.UTF8.GetBytes(ndjson.ToString());
-
-            log($"round {round}: {cases:N0} cases through the API");
-            var apiClock = Stopwatch.StartNew();
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new("application/x-ndjson");
-            using var response = await client.PostAsync("/api/v1/cases/bulk", content);
-            var answer = await response.Content.ReadAsStringAsync();
-            apiClock.Stop();
-            var created = answer.Split('\n').Count(l => l.Contains("\"status\":\"created\""));
-
-            log($"round {round}: {cases:N0} cases by COPY");
-            var copyClock = Stopwatch.StartNew();
-            await Generator.CopyAsync(db, viaCopy, derivedByCopy: false);
-            copyClock.Stop();
-
-            var (apiRate, copyRate) = (created / apiClock.Elapsed.TotalSeconds, cases / copyClock.Elapsed.TotalSeconds);
-            Console.WriteLine($"| {cases:N0} | {body.Length / 1024:N0} KiB | {created:N0} | {apiRate:N0} | {copyRate:N0} | {apiRate / copyRate:N2} | {load} |");
-            if (created != cases) Console.WriteLine($"|  | not all created: {answer.Split('\n').FirstOrDefault(l => !l.Contains("\"created\""))} | | | | | |");
+            var run = await CompareOnceAsync(client, db, synth, hospitals, serial, cases, log);
+            serial += 2L * cases;
+            Console.WriteLine($"| {cases:N0} | {run.BodyBytes / 1024:N0} KiB | {run.Created:N0} | {run.ApiPerSecond:N0} | {run.CopyPerSecond:N0} | {run.ApiPerSecond / run.CopyPerSecond:N2} | {load} |");
+            if (run.Created != cases) Console.WriteLine($"|  | not all created: {run.Answer.Split('\n').FirstOrDefault(l => !l.Contains("\"created\""))} | | | | | |");
         }
         return 0;
+    }
+
+    /// <summary>What one comparison measured; <see cref="Answer"/> is the API's NDJSON answer.</summary>
+    public sealed record Comparison(int BodyBytes, int Created, double ApiPerSecond, double CopyPerSecond, string Answer);
+
+    /// <summary>
+    /// N new cases (serials from <paramref name="firstSerial"/>) through POST /cases/bulk, then N other new cases by
+    /// binary COPY with the row triggers on, each timed end to end; the bench and the ingest command both measure this.
+    /// </summary>
+    public static async Task<Comparison> CompareOnceAsync(HttpClient client, NpgsqlDataSource db, SyntheticCases synth,
+        IReadOnlyList<Guid> hospitals, long firstSerial, int cases, Action<string> log)
+    {
+        var serial = firstSerial;
+        var viaHttp = Enumerable.Range(0, cases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
+        var viaCopy = Enumerable.Range(0, cases).Select(_ => synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow)).ToList();
+        var ndjson = new StringBuilder();
+        foreach (var c in viaHttp) ndjson.Append(JsonSerializer.Serialize(c.ToDocument(), Bench.Json)).Append('\n');
+        var body = Encoding.UTF8.GetBytes(ndjson.ToString());
+
+        log($"{cases:N0} cases through the API");
+        var apiClock = Stopwatch.StartNew();
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/x-ndjson");
+        using var response = await client.PostAsync("/api/v1/cases/bulk", content);
+        var answer = await response.Content.ReadAsStringAsync();
+        apiClock.Stop();
+        var created = answer.Split('\n').Count(l => l.Contains("\"status\":\"created\""));
+
+        log($"{cases:N0} cases by COPY");
+        var copyClock = Stopwatch.StartNew();
+        await Generator.CopyAsync(db, viaCopy, derivedByCopy: false);
+        copyClock.Stop();
+        return new Comparison(body.Length, created, created / apiClock.Elapsed.TotalSeconds, cases / copyClock.Elapsed.TotalSeconds, answer);
     }
 
     /// <summary>
@@ -70,7 +82,7 @@ public static class Ingest
         var hospitals = await Generator.HospitalsAsync(db, synth);
         var serial = FreshSerial();
         var lines = Enumerable.Range(0, cases)
-            .Select(_ => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow).ToDocument(), Json) + "\n"))
+            .Select(_ => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(synth.Next(synth.PickHospital(hospitals), serial++, DateTime.UtcNow).ToDocument(), Bench.Json) + "\n"))
             .ToList();
 
         var curl = Process.Start(new ProcessStartInfo("curl",
@@ -80,7 +92,7 @@ public static class Ingest
 
         var rss = new List<(double Seconds, long Kb)>();
         var clock = Stopwatch.StartNew();
-        using var sampler = new Timer(_ => { lock (rss) rss.Add((clock.Elapsed.TotalSeconds, RssKb(pid))); }, null, 0, 250);
+        using var sampler = new Timer(_ => { lock (rss) rss.Add((clock.Elapsed.TotalSeconds, ApiProcess.RssKb(pid))); }, null, 0, 250);
 
         var statuses = new Dictionary<string, long>();
         string? summary = null;
@@ -102,7 +114,7 @@ public static class Ingest
             await stdin.WriteAsync(lines[i]);
             sent += lines[i].Length;
             sentLines++;
-            if (sentLines % 100_000 == 0) log($"sent {sentLines:N0} lines, {sent / 1_000_000:N0} MB; RSS {RssKb(pid) / 1024:N0} MB");
+            if (sentLines % 100_000 == 0) log($"sent {sentLines:N0} lines, {sent / 1_000_000:N0} MB; RSS {ApiProcess.RssKb(pid) / 1024:N0} MB");
         }
         stdin.Close();
         await reading;
@@ -122,16 +134,6 @@ public static class Ingest
             Console.WriteLine($"  t={s.Seconds,6:N0} s  RSS {s.Kb / 1024.0,6:N0} MB");
         }
         return curl.ExitCode;
-    }
-
-    private static long RssKb(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"));
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        }
-        catch (IOException) { return 0; }
     }
 
     /// <summary>Serial numbers (hence sourceCaseIds and pseudonyms) no earlier run used: runs start a second apart.</summary>

@@ -38,20 +38,9 @@ public static partial class Wrk
         }
     }
 
-    /// <summary>Lua for wrk: a GET of a whole case per request, rotating through the ids in a file (one per line;
-    /// LuaJIT refuses a table literal of twenty thousand strings).</summary>
-    public static string WholeCaseReads(string idsFile, string apiKey) => $$"""
-        local ids = {}
-        for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
-        local threads, i = 0, 0
-        wrk.headers["Authorization"] = "Bearer {{apiKey}}"
-        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-        -- Each thread's Lua state starts with the same random sequence: without the seed they read the same ids.
-        function init(args) math.randomseed(tid * 7919 + os.time()); i = math.random(#ids) end
-        function request()
-          i = i + 7919
-          return wrk.format("GET", "/api/v1/cases/" .. ids[i % #ids + 1])
-        end
+    /// <summary>Lua for wrk: a GET of a whole case per request, rotating through the ids in the file.</summary>
+    public static string WholeCaseReads(string idsFile, string apiKey) => Prologue(idsFile, apiKey) + """
+        function request() return wrk.format("GET", "/api/v1/cases/" .. nextId()) end
         """;
 
     /// <summary>
@@ -61,20 +50,13 @@ public static partial class Wrk
     /// </summary>
     /// <param name="postTemplatesFile">Case documents, one per line, holding __SERIAL__ where a unique value goes.</param>
     /// <param name="putTemplate">A case document holding "__PATIENT__", "__HOSPITAL__" and "__SOURCE__".</param>
-    public static string MixedCrud(string idsFile, string postTemplatesFile, string putTemplate, IEnumerable<string> listQueries, string apiKey) => $$"""
-        local ids, posts = {}, {}
-        for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
+    public static string MixedCrud(string idsFile, string postTemplatesFile, string putTemplate, IEnumerable<string> listQueries, string apiKey) =>
+        Prologue(idsFile, apiKey) + $$"""
+        local posts = {}
         for line in io.lines("{{postTemplatesFile}}") do posts[#posts + 1] = line end
         local queries = { {{string.Join(", ", listQueries.Select(q => $"\"{q}\""))}} }
         local put = [==[{{putTemplate}}]==]
-        local auth = "Bearer {{apiKey}}"
-        local threads, n, i, pending = 0, 0, 0, {}
-        wrk.headers["Authorization"] = auth
-
-        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-        -- Each thread's Lua state starts with the same random sequence: without the seed two threads would read, and
-        -- then replace, the same cases at the same moments.
-        function init(args) math.randomseed(tid * 7919 + os.time()); i = math.random(#ids) end
+        local n, pending = 0, {}
 
         function request()
           n = n + 1
@@ -91,8 +73,7 @@ public static partial class Wrk
           elseif roll >= 60 and roll < 75 then
             return wrk.format("GET", "/api/v1/cases?limit=20&" .. queries[n % #queries + 1])
           end
-          i = i + 7919
-          return wrk.format("GET", "/api/v1/cases/" .. ids[i % #ids + 1])
+          return wrk.format("GET", "/api/v1/cases/" .. nextId())
         end
 
         function response(status, headers, body)
@@ -104,6 +85,24 @@ public static partial class Wrk
             source = source and ('"' .. source .. '"') or "null",
           }
         end
+        """;
+
+    /// <summary>
+    /// What every script starts with: the ids from a file, one per line (LuaJIT refuses a table literal of twenty
+    /// thousand strings), the key on every request, and nextId() rotating through the ids from a random start.
+    /// </summary>
+    private static string Prologue(string idsFile, string apiKey) => $$"""
+        local ids = {}
+        for line in io.lines("{{idsFile}}") do ids[#ids + 1] = line end
+        local auth = "Bearer {{apiKey}}"
+        wrk.headers["Authorization"] = auth
+        local threads, i = 0, 0
+        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+        -- Each thread's Lua state starts with the same random sequence: unseeded, two threads would read (and the
+        -- mixed load then replace) the same cases at the same moments.
+        function init(args) math.randomseed(tid * 7919 + os.time()); i = math.random(#ids) end
+        local function nextId() i = i + 7919; return ids[i % #ids + 1] end
+
         """;
 
     internal static Measurement Parse(string output, TimeSpan duration)
