@@ -11,8 +11,8 @@ namespace Registry.Api.Bulk;
 /// Writes a chunk's new rows with PostgreSQL binary COPY: patients, cases, their diagnostics, medications and
 /// outcomes, and the audit rows. Each table gets the columns, and each column the value, that EF Core's INSERT
 /// would give it (BulkIngestTests compares a bulk-stored case with one stored by POST /cases column by column);
-/// the summary columns (cases.drugs, final outcome) are left to the row triggers on medications and outcomes,
-/// which COPY fires like INSERT. Binary COPY, because one INSERT statement per row measured at a third of
+/// the summary columns (cases.drugs, final outcome) are filled in by <see cref="SummaryColumns"/>, and checked at commit
+/// by the triggers on medications and outcomes, which COPY fires like INSERT. Binary COPY, because one INSERT statement per row measured at a third of
 /// COPY's rate (docs/performance.md).
 /// </summary>
 internal static class ChunkCopy
@@ -42,7 +42,8 @@ internal static class ChunkCopy
                         length_of_stay_days, follow_up_days, affected_side, symptom_duration_days, affected_regions, triggers,
                         present_during_sleep, associated_symptoms, prior_facial_palsy, prior_facial_palsy_months_before,
                         history_notes, diagnosis_name, diagnosis_icd10, diagnosis_snomed_ct, etiology, diagnosis_notes,
-                        supportive_care, notes, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
+                        supportive_care, notes, drugs, final_outcome_status, final_outcome_day, first_improvement_day,
+                        version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
             """, ct))
         {
             foreach (var c in cases)
@@ -73,6 +74,10 @@ internal static class ChunkCopy
                 await copy.WriteAsync(c.DiagnosisNotes, NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(c.SupportiveCare, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(c.Notes, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.Drugs, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.FinalOutcomeStatus, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.FinalOutcomeDay, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(c.FirstImprovementDay, NpgsqlDbType.Integer, ct);
                 await Versioned(copy, c.Version, c.CreatedAt, c.UpdatedAt, ct);
             }
             await copy.CompleteAsync(ct);

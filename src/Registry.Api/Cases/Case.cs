@@ -36,10 +36,14 @@ public sealed class Case : Versioned
     public List<string> SupportiveCare { get; set; } = [];
     public string? Notes { get; set; }
 
-    /// <summary>Kept by a database trigger from the case's outcomes; read-only here (set only as the case is read).</summary>
-    public string? FinalOutcomeStatus { get; init; }
-    public int? FinalOutcomeDay { get; init; }
-    public int? FirstImprovementDay { get; init; }
+    /// <summary>
+    /// Summary columns, kept by database triggers from the case's medications and outcomes (migration 0014); whole-case
+    /// writes fill them in beforehand (<see cref="SummaryColumns"/>). Drugs: the distinct drug codes, sorted.
+    /// </summary>
+    public List<string> Drugs { get; set; } = [];
+    public string? FinalOutcomeStatus { get; set; }
+    public int? FinalOutcomeDay { get; set; }
+    public int? FirstImprovementDay { get; set; }
 
     public List<Diagnostic> Diagnostics { get; set; } = [];
     public List<Medication> Medications { get; set; } = [];

@@ -18,6 +18,7 @@ public static class CaseMapping
         };
         d.ApplyTo(entity);
         d.ReplaceChildren(entity);
+        SummaryColumns.Fill(entity);
         return entity;
     }
 

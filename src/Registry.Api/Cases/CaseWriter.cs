@@ -80,6 +80,7 @@ public sealed class CaseWriter(RegistryDb db)
         if (document.Medications is not null) db.Medications.RemoveRange(entity.Medications);
         if (document.Outcomes is not null) db.Outcomes.RemoveRange(entity.Outcomes);
         document.ReplaceChildren(entity);
+        SummaryColumns.Fill(entity);
         // A replaced child list alone still changes the case: bump its version too.
         db.Entry(entity).Property(c => c.UpdatedAt).IsModified = true;
         return await SaveAsync(document, entity.HospitalId, new CaseWriteResult.Updated(entity), ct);

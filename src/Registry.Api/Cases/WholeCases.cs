@@ -55,6 +55,9 @@ public static class WholeCases
         try
         {
             await using var batch = ((NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
+            // Inside a transaction the summary columns (final outcome, drugs) are not refreshed until commit
+            // (migration 0014): run those deferred triggers now, so the answer shows what the commit will store.
+            if (db.Database.CurrentTransaction is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET CONSTRAINTS ALL IMMEDIATE"));
             AddSelects(batch, ids, db.Caller);
             return await ReadAsync(batch, ct);
         }
@@ -73,7 +76,7 @@ public static class WholeCases
         length_of_stay_days, follow_up_days, affected_side, symptom_duration_days, affected_regions, triggers,
         present_during_sleep, associated_symptoms, prior_facial_palsy, prior_facial_palsy_months_before, history_notes,
         diagnosis_name, diagnosis_icd10, diagnosis_snomed_ct, etiology, diagnosis_notes, supportive_care, notes,
-        final_outcome_status, final_outcome_day, first_improvement_day, version, created_at, updated_at
+        final_outcome_status, final_outcome_day, first_improvement_day, version, created_at, updated_at, drugs
         """;
 
     private const string DiagnosticColumns =
@@ -150,6 +153,7 @@ public static class WholeCases
         Notes = Text(r, 24), FinalOutcomeStatus = Text(r, 25), FinalOutcomeDay = r.GetFieldValue<int?>(26),
         FirstImprovementDay = r.GetFieldValue<int?>(27), Version = r.GetInt32(28),
         CreatedAt = r.GetFieldValue<DateTimeOffset>(29), UpdatedAt = r.GetFieldValue<DateTimeOffset>(30),
+        Drugs = r.GetFieldValue<List<string>>(31),
     };
 
     private static Diagnostic ReadDiagnostic(NpgsqlDataReader r) => new()

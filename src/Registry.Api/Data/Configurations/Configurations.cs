@@ -33,9 +33,6 @@ internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
         // are stricter: cases reference (patient id, hospital id) so a case can never cross hospitals.
         b.HasOne<Patient>().WithMany().HasForeignKey(c => c.PatientId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Hospital>().WithMany().HasForeignKey(c => c.HospitalId).OnDelete(DeleteBehavior.Restrict);
-        b.Property(c => c.FinalOutcomeStatus).ValueGeneratedOnAddOrUpdate();
-        b.Property(c => c.FinalOutcomeDay).ValueGeneratedOnAddOrUpdate();
-        b.Property(c => c.FirstImprovementDay).ValueGeneratedOnAddOrUpdate();
         b.HasMany(c => c.Diagnostics).WithOne().HasForeignKey(d => d.CaseId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(c => c.Medications).WithOne().HasForeignKey(m => m.CaseId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(c => c.Outcomes).WithOne().HasForeignKey(o => o.CaseId).OnDelete(DeleteBehavior.Cascade);
