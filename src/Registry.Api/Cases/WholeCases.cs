@@ -32,6 +32,10 @@ public static class WholeCases
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        // PostgreSQL would otherwise plan these statements afresh on every read (a plan for the given ids looks
+        // cheaper than the cached generic one), and planning cost more than running them; the generic plans are the
+        // same index scans.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
         AddSelects(batch, ids, caller);
         var audit = new NpgsqlBatchCommand($"""
             INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
