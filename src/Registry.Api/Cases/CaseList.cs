@@ -141,12 +141,11 @@ public static class CaseListQueries
         var limit = query.Limit ?? RequestLimits.DefaultPageSize;
         var (where, parameters) = query.ToSql(caller);
         var sql = new StringBuilder($"""
-            SELECT c.id, c.patient_id, c.hospital_id, c.source_case_id, p.sex, c.age_at_presentation,
-                   c.presentation_date, c.affected_side, c.etiology,
-                   ARRAY(SELECT DISTINCT m.drug FROM medications m WHERE m.case_id = c.id ORDER BY m.drug) AS drugs,
+            SELECT c.id, c.patient_id, c.hospital_id, c.source_case_id, c.patient_sex AS sex, c.age_at_presentation,
+                   c.presentation_date, c.affected_side, c.etiology, c.drugs,
                    c.final_outcome_status, c.final_outcome_day, c.first_improvement_day,
                    c.version, c.created_at, c.updated_at, {sort.Column} AS sort_key
-            FROM cases c JOIN patients p ON p.id = c.patient_id
+            FROM cases c
             WHERE {where}
             """);
         if (query.Cursor is not null && Cursor.TryDecode(query.Cursor, sort.Name, out var after))
