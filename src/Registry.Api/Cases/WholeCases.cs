@@ -32,10 +32,7 @@ public static class WholeCases
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-        // PostgreSQL would otherwise plan these statements afresh on every read (a plan for the given ids looks
-        // cheaper than the cached generic one), and planning cost more than running them; the generic plans are the
-        // same index scans.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
         AddSelects(batch, ids, caller);
         var audit = new NpgsqlBatchCommand($"""
             INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
@@ -59,10 +56,13 @@ public static class WholeCases
         try
         {
             await using var batch = ((NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
-            // Inside a transaction the summary columns (final outcome, drugs) are not refreshed until commit
+            var ownTransaction = db.Database.CurrentTransaction is null;
+            // Inside the caller's transaction the summary columns (final outcome, drugs) are not refreshed until commit
             // (migration 0014): run those deferred triggers now, so the answer shows what the commit will store.
-            if (db.Database.CurrentTransaction is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET CONSTRAINTS ALL IMMEDIATE"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(ownTransaction ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "SET CONSTRAINTS ALL IMMEDIATE"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
             AddSelects(batch, ids, db.Caller);
+            if (ownTransaction) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             return await ReadAsync(batch, ct);
         }
         finally
@@ -70,6 +70,13 @@ public static class WholeCases
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>
+    /// PostgreSQL would otherwise plan these statements afresh on every read (a plan for the given ids looks cheaper
+    /// than the cached generic one), and planning cost more than running them; the generic plans are the same index
+    /// scans. For the rest of the transaction only.
+    /// </summary>
+    private const string GenericPlans = "SET LOCAL plan_cache_mode = force_generic_plan";
 
     /// <summary>$1: the case ids; $2: the caller's hospital, or null for no confinement.</summary>
     private const string Visible = "id = ANY($1) AND ($2::uuid IS NULL OR hospital_id = $2)";
