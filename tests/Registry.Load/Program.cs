@@ -5,7 +5,7 @@ namespace Registry.Load;
 /// <summary>
 /// dotnet run --project tests/Registry.Load -c Release -- generate --connection "Host=..." --cases 1000000 [--seed 42] [--force]
 /// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
-/// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20]
+/// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
 /// </summary>
@@ -44,7 +44,8 @@ public static class LoadTool
                 var ids = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM cases TABLESAMPLE SYSTEM (1) LIMIT 20000")).ToArray();
                 var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
                 var m = await Bench.MixedCrudWithWrkAsync(new Uri(Option("--url", "http://127.0.0.1:5080")), ids, hospitals,
-                    TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))));
+                    TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))),
+                    TimeSpan.FromSeconds(double.Parse(Option("--warmup", Bench.MixedWarmUp.TotalSeconds.ToString()))));
                 Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / Environment.ProcessorCount:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
                 return 0;
             }
@@ -63,7 +64,7 @@ public static class LoadTool
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
-                    " | mixed --connection CS --url URL [--seconds S]");
+                    " | mixed --connection CS --url URL [--seconds S] [--warmup S]");
                 return 2;
         }
     }

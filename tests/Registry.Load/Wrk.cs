@@ -56,7 +56,8 @@ public static partial class Wrk
         for line in io.lines("{{postTemplatesFile}}") do posts[#posts + 1] = line end
         local queries = { {{string.Join(", ", listQueries.Select(q => $"\"{q}\""))}} }
         local put = [==[{{putTemplate}}]==]
-        local n, pending = 0, {}
+        -- Unique per run too: a warm-up run of the same script comes first, and its cases must not be re-posted.
+        local n, pending, started = 0, {}, os.time()
 
         function request()
           n = n + 1
@@ -68,7 +69,7 @@ public static partial class Wrk
             return wrk.format("PUT", "/api/v1/cases/" .. c.id,
               { ["Authorization"] = auth, ["Content-Type"] = "application/json", ["If-Match"] = c.etag }, body)
           elseif roll >= 75 and roll < 90 then
-            local body = posts[n % #posts + 1]:gsub("__SERIAL__", tid .. "-" .. n)
+            local body = posts[n % #posts + 1]:gsub("__SERIAL__", started .. "-" .. tid .. "-" .. n)
             return wrk.format("POST", "/api/v1/cases", { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body)
           elseif roll >= 60 and roll < 75 then
             return wrk.format("GET", "/api/v1/cases?limit=20&" .. queries[n % #queries + 1])
