@@ -235,7 +235,8 @@ public static class Bench
             return (await api.Client.SendAsync(put)).IsSuccessStatusCode;
         });
         var cores = Environment.ProcessorCount;
-        var wrkMixed = Wrk.IsInstalled ? await MixedCrudWithWrkAsync(api.Client.BaseAddress!, ids, hospitals, window * 2, MixedWarmUp) : null;
+        var wrkRun = Wrk.IsInstalled ? await MixedCrudWithWrkAsync(api.Client.BaseAddress!, ids, hospitals, window * 2, MixedWarmUp) : null;
+        var wrkMixed = wrkRun?.Load;
         Line($"## Mixed CRUD load, 32 clients, {window.TotalSeconds * 2:N0} s");
         Line("");
         Line("60% GET /cases/{id}, 15% filtered GET /cases (limit 20), 15% POST /cases (whole case with children), 10% PUT");
@@ -250,6 +251,12 @@ public static class Bench
             if (m is not null)
                 Line($"| {tool} | {m.PerSecond:N0} | {m.PerSecond / cores:N0} | {m.P50Ms:N1} ms | {m.P99Ms:N1} ms | {m.Errors} | ~470 req/s per vCPU | ≥ 2,350 per core: {(m.PerSecond / cores >= 2350 ? "met" : "missed")} |");
         Line("");
+        if (wrkRun is not null)
+        {
+            Line($"CPU per request during the measured wrk run: {wrkRun.CpuSummary()}. PostgreSQL's part alone caps this");
+            Line($"mix at {wrkRun.DatabaseCeiling(cores):N0} requests/s ({wrkRun.DatabaseCeiling(cores) / cores:N0} per core) on this machine, before any API or load tool work.");
+            Line("");
+        }
 
         // ---------------------------------------------------------------- tuning variants
         if (gc == "both")
@@ -294,8 +301,24 @@ public static class Bench
     /// </summary>
     public static readonly TimeSpan MixedWarmUp = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// A measured mixed load, and the CPU seconds each command name (dotnet, postgres, wrk) spent during a window
+    /// inside it (sampled while wrk still runs: a process that has ended leaves no CPU time to read).
+    /// </summary>
+    public sealed record MixedRun(Measurement Load, Dictionary<string, double> CpuSeconds, TimeSpan CpuWindow)
+    {
+        public double MsPerRequest(string process) =>
+            CpuSeconds.GetValueOrDefault(process) / CpuWindow.TotalSeconds / Load.PerSecond * 1000;
+
+        public string CpuSummary() =>
+            $"API (dotnet) {MsPerRequest("dotnet"):N2} ms, PostgreSQL {MsPerRequest("postgres"):N2} ms, wrk {MsPerRequest("wrk"):N2} ms";
+
+        /// <summary>Requests per second if PostgreSQL had every core to itself.</summary>
+        public double DatabaseCeiling(int cores) => cores * 1000 / MsPerRequest("postgres");
+    }
+
     /// <summary>The mixed CRUD load driven by wrk: templates for its POST and PUT bodies from the synthetic generator.</summary>
-    public static async Task<Measurement> MixedCrudWithWrkAsync(Uri api, Guid[] ids, IReadOnlyList<Guid> hospitals, TimeSpan duration, TimeSpan warmUp)
+    public static async Task<MixedRun> MixedCrudWithWrkAsync(Uri api, Guid[] ids, IReadOnlyList<Guid> hospitals, TimeSpan duration, TimeSpan warmUp)
     {
         var synth = new SyntheticCases(13);
         var run = DateTime.UtcNow.ToString("HHmmss");
@@ -320,7 +343,12 @@ public static class Bench
         {
             var script = Wrk.MixedCrud(idsFile, postsFile, put, ListFilters.Select(Query), DevelopmentAdminKey);
             if (warmUp > TimeSpan.Zero) await Wrk.RunAsync(api, 32, warmUp, script);
-            return await Wrk.RunAsync(api, 32, duration, script);
+            var measured = Wrk.RunAsync(api, 32, duration, script);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var (cpu, window) = (new CpuTime(), System.Diagnostics.Stopwatch.StartNew());
+            await Task.Delay(duration - TimeSpan.FromSeconds(2));
+            var used = cpu.SecondsByName();
+            return new MixedRun(await measured, used, window.Elapsed);
         }
         finally
         {

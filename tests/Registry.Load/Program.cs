@@ -43,10 +43,12 @@ public static class LoadTool
                 await using var connection = await db.OpenConnectionAsync();
                 var ids = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM cases TABLESAMPLE SYSTEM (1) LIMIT 20000")).ToArray();
                 var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
-                var m = await Bench.MixedCrudWithWrkAsync(new Uri(Option("--url", "http://127.0.0.1:5080")), ids, hospitals,
+                var run = await Bench.MixedCrudWithWrkAsync(new Uri(Option("--url", "http://127.0.0.1:5080")), ids, hospitals,
                     TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))),
                     TimeSpan.FromSeconds(double.Parse(Option("--warmup", Bench.MixedWarmUp.TotalSeconds.ToString()))));
-                Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / Environment.ProcessorCount:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
+                var (m, cores) = (run.Load, Environment.ProcessorCount);
+                Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / cores:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
+                Console.WriteLine($"CPU per request: {run.CpuSummary()}; PostgreSQL alone caps this mix at {run.DatabaseCeiling(cores) / cores:N0} per core");
                 return 0;
             }
             case "ingest":
