@@ -119,22 +119,23 @@ public static class Bench
         // ---------------------------------------------------------------- outcomes by drug
         log("outcomes-by-drug");
         var (sql, parameters) = OutcomesByDrugQuery.Sql(new CaseFilters(), Registry.Api.Security.Caller.System);
-        var apiAnalytics = await Load.SequentialAsync(15, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug")).IsSuccessStatusCode);
-        var rawAnalytics = await Load.SequentialAsync(15, async _ =>
-        {
-            await using var connection = await db.OpenConnectionAsync();
-            await using var results = await connection.QueryMultipleAsync(sql, parameters);
-            await results.ReadAsync(); await results.ReadAsync();
-            return true;
-        });
+        var (apiAnalytics, rawAnalytics) = await Load.InterleavedAsync(15,
+            async () => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug")).IsSuccessStatusCode,
+            async () =>
+            {
+                await using var connection = await db.OpenConnectionAsync();
+                await using var results = await connection.QueryMultipleAsync(sql, parameters);
+                await results.ReadAsync(); await results.ReadAsync();
+                return true;
+            });
         var combination = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-combination")).IsSuccessStatusCode);
         var summary = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/summary")).IsSuccessStatusCode);
         var filtered = await Load.SequentialAsync(10, async _ => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug?sex=female&minAge=40&maxAge=60")).IsSuccessStatusCode);
-        Line($"## Analytics over all {cases:N0} cases, p50 of sequential requests");
+        Line($"## Analytics over all {cases:N0} cases, p50 of sequential requests (the unfiltered report and its SQL called in turn, 15 each after 3 unmeasured)");
         Line("");
         Line("| report | API p50 | same SQL direct p50 | API / SQL | target ≤ 1.2× |");
         Line("|---|---|---|---|---|");
-        Line($"| outcomes-by-drug (no filter) | {apiAnalytics.P50:N0} ms | {rawAnalytics.P50:N0} ms | {apiAnalytics.P50 / rawAnalytics.P50:N2}× | {(apiAnalytics.P50 / rawAnalytics.P50 <= 1.2 ? "met" : "missed")} |");
+        Line($"| outcomes-by-drug (no filter) | {apiAnalytics:N0} ms | {rawAnalytics:N0} ms | {apiAnalytics / rawAnalytics:N2}× | {(apiAnalytics / rawAnalytics <= 1.2 ? "met" : "missed")} |");
         Line($"| outcomes-by-drug `sex=female&minAge=40&maxAge=60` | {filtered.P50:N0} ms | | | |");
         Line($"| outcomes-by-combination (no filter) | {combination.P50:N0} ms | | | |");
         Line($"| summary (no filter) | {summary.P50:N0} ms | | | |");

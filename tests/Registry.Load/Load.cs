@@ -48,6 +48,31 @@ public static class Load
         return (Percentile(ticks, 0.5), Percentile(ticks, 0.99));
     }
 
+    /// <summary>
+    /// Two operations called in turn, one call at a time, after a few unmeasured calls of each: their p50s see the
+    /// same moments of a shared machine, so their ratio is not one side's bad luck.
+    /// </summary>
+    public static async Task<(double P50A, double P50B)> InterleavedAsync(int calls, Func<Task<bool>> a, Func<Task<bool>> b)
+    {
+        for (var i = 0; i < 3; i++) { await a(); await b(); }
+        var (ticksA, ticksB) = (new long[calls], new long[calls]);
+        for (var i = 0; i < calls; i++)
+        {
+            ticksA[i] = await TimeAsync(a);
+            ticksB[i] = await TimeAsync(b);
+        }
+        Array.Sort(ticksA);
+        Array.Sort(ticksB);
+        return (Percentile(ticksA, 0.5), Percentile(ticksB, 0.5));
+    }
+
+    private static async Task<long> TimeAsync(Func<Task<bool>> operation)
+    {
+        var start = Stopwatch.GetTimestamp();
+        if (!await operation()) throw new InvalidOperationException("a benchmark call failed");
+        return Stopwatch.GetTimestamp() - start;
+    }
+
     private static double Percentile(long[] sorted, double q) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] * 1000.0 / Stopwatch.Frequency;
 }
