@@ -34,7 +34,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<SeedLoader>();
-builder.Services.AddScoped<DrugCatalog>();
+builder.Services.AddSingleton<DrugCatalog>();
 builder.Services.AddScoped<CaseWriter>();
 builder.Services.AddScoped<CaseChunkWriter>();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);

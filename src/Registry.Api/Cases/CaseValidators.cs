@@ -10,7 +10,7 @@ public sealed partial class CaseDocumentValidator : AbstractValidator<CaseDocume
 {
     public CaseDocumentValidator(
         TimeProvider clock,
-        Security.Caller caller,
+        IHttpContextAccessor http,
         IValidator<DiagnosticRequest> diagnostic,
         IValidator<MedicationRequest> medication,
         IValidator<OutcomeRequest> outcome)
@@ -20,7 +20,7 @@ public sealed partial class CaseDocumentValidator : AbstractValidator<CaseDocume
         RuleFor(c => c.Patient).Null().When(c => c.PatientId is not null)
             .WithMessage("Give patientId or an inline patient, not both.");
         RuleFor(c => c.Patient!).SetValidator(new InlinePatientValidator(clock)).When(c => c.Patient is not null);
-        RuleFor(c => c.HospitalId).NotNull().When(c => c.Patient is not null && caller.TenantHospitalId is null)
+        RuleFor(c => c.HospitalId).NotNull().When(c => c.Patient is not null && Security.Caller.Current(http).TenantHospitalId is null)
             .WithMessage("Required with an inline patient: the hospital the pseudonym belongs to.");
         RuleFor(c => c.SourceCaseId).OptionalText(100);
 

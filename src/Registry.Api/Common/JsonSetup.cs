@@ -32,8 +32,10 @@ public static class JsonSetup
             .SelectMany(t => t.GetInterfaces()
                 .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>))
                 .Select(i => (service: i, implementation: t)));
+        // Singletons: a validator's rules are built once (building them per request was ~7% of a POST's CPU);
+        // what they need per request, the caller, they read from the request being served.
         foreach (var (service, implementation) in validators)
-            services.AddScoped(service, implementation);
+            services.AddSingleton(service, implementation);
         return services;
     }
 }

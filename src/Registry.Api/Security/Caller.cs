@@ -23,6 +23,9 @@ public sealed record Caller(Guid? KeyId, Role Role, Guid? HospitalId)
     /// <summary>The hospital every read and write is confined to, or null for no confinement.</summary>
     public Guid? TenantHospitalId => Role == Role.Hospital ? HospitalId : null;
 
+    /// <summary>The caller of the request being served: for singletons (the validators), which cannot take the scoped Caller.</summary>
+    public static Caller Current(IHttpContextAccessor http) => From(http.HttpContext?.User);
+
     public static Caller From(ClaimsPrincipal? user)
     {
         if (user?.Identity?.IsAuthenticated != true) return System;

@@ -9,7 +9,7 @@ namespace Registry.Api.Vocabulary;
 /// <see cref="CacheFor"/> and reloaded after that, or at once on this instance when an admin adds a drug
 /// (other instances know a new drug within <see cref="CacheFor"/>). Validating and answering a case costs no query.
 /// </summary>
-public sealed class DrugCatalog(RegistryDb db, IMemoryCache cache)
+public sealed class DrugCatalog(IDbContextFactory<RegistryDb> contexts, IMemoryCache cache)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private const string CacheKey = "drug-vocabulary";
@@ -18,6 +18,7 @@ public sealed class DrugCatalog(RegistryDb db, IMemoryCache cache)
         (await cache.GetOrCreateAsync(CacheKey, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
+            await using var db = await contexts.CreateDbContextAsync(ct);
             return (IReadOnlyDictionary<string, Drug>)await db.Drugs.AsNoTracking()
                 .ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, ct);
         }))!;

@@ -171,6 +171,22 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
         await naming.ReadProblem(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task Only_an_admin_must_name_the_hospital_of_an_inline_patient_whoever_asked_before()
+    {
+        var tiantan = app.ClientWithKey(DevelopmentKeys.TiantanHospital);
+        var unnamed = NewCase() with { HospitalId = null };
+
+        // One validator instance serves every request: each answer must follow its own request's caller.
+        await (await _admin.PostAsJson("/api/v1/cases", unnamed)).ReadValidationProblem("hospitalId");
+        await (await tiantan.PostAsJson("/api/v1/cases", unnamed with { Patient = unnamed.Patient! with { Pseudonym = "UNNAMED-1" } }))
+            .ReadAs<CaseResponse>(HttpStatusCode.Created);
+        await (await _admin.PostAsJson("/api/v1/cases", unnamed)).ReadValidationProblem("hospitalId");
+        await (await tiantan.PostAsJson("/api/v1/patients", new PatientRequest(null, "UNNAMED-2", Sex.Female, null)))
+            .ReadAs<PatientResponse>(HttpStatusCode.Created);
+        await (await _admin.PostAsJson("/api/v1/patients", new PatientRequest(null, "UNNAMED-3", Sex.Female, null))).ReadValidationProblem("hospitalId");
+    }
+
     /// <summary>A new hospital, key, and a Tiantan case with one child of each kind, all created by the admin.</summary>
     private async Task<Targets> FreshTargetsAsync()
     {
