@@ -23,7 +23,7 @@ public sealed record Caller(Guid? KeyId, Role Role, Guid? HospitalId)
     /// <summary>The hospital every read and write is confined to, or null for no confinement.</summary>
     public Guid? TenantHospitalId => Role == Role.Hospital ? HospitalId : null;
 
-    /// <summary>The caller of the request being served: for singletons (the validators), which cannot take the scoped Caller.</summary>
+    /// <summary>The caller of the request being served (the System caller outside a request): what the scoped Caller is, and what singletons such as the validators read.</summary>
     public static Caller Current(IHttpContextAccessor http) => From(http.HttpContext?.User);
 
     public static Caller From(ClaimsPrincipal? user)
