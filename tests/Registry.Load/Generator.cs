@@ -152,7 +152,7 @@ public static class Generator
             }
             await copy.CompleteAsync();
         }
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings) FROM STDIN (FORMAT BINARY)"))
+        await using (var copy = await connection.BeginBinaryImportAsync("COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings, ordinal) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var c in cases)
             {
@@ -164,16 +164,17 @@ public static class Generator
                 await copy.WriteAsync(0, NpgsqlDbType.Integer);
                 await copy.WriteAsync("abnormal", NpgsqlDbType.Text);
                 await copy.WriteAsync(new[] { "hemifacial spasm" }, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                await copy.WriteAsync(0, NpgsqlDbType.Integer);
             }
             await copy.CompleteAsync();
         }
         await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY medications (id, case_id, hospital_id, drug, route, form, dose_amount, dose_unit, frequency, start_day, end_day, setting, ending)
+            COPY medications (id, case_id, hospital_id, drug, route, form, dose_amount, dose_unit, frequency, start_day, end_day, setting, ending, ordinal)
             FROM STDIN (FORMAT BINARY)
             """))
         {
             foreach (var c in cases)
-            foreach (var m in c.Medications)
+            foreach (var (ordinal, m) in c.Medications.Index())
             {
                 await copy.StartRowAsync();
                 await copy.WriteAsync(Guid.CreateVersion7(c.CreatedAt), NpgsqlDbType.Uuid);
@@ -189,13 +190,14 @@ public static class Generator
                 if (m.EndDay is { } e) await copy.WriteAsync(e, NpgsqlDbType.Integer); else await copy.WriteNullAsync();
                 await copy.WriteAsync(m.Setting, NpgsqlDbType.Text);
                 await copy.WriteAsync(m.Ending, NpgsqlDbType.Text);
+                await copy.WriteAsync(ordinal, NpgsqlDbType.Integer);
             }
             await copy.CompleteAsync();
         }
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY outcomes (id, case_id, hospital_id, day, method, status, severity_scale, severity_score) FROM STDIN (FORMAT BINARY)"))
+        await using (var copy = await connection.BeginBinaryImportAsync("COPY outcomes (id, case_id, hospital_id, day, method, status, severity_scale, severity_score, ordinal) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var c in cases)
-            foreach (var o in c.Outcomes)
+            foreach (var (ordinal, o) in c.Outcomes.Index())
             {
                 await copy.StartRowAsync();
                 await copy.WriteAsync(Guid.CreateVersion7(c.CreatedAt), NpgsqlDbType.Uuid);
@@ -206,6 +208,7 @@ public static class Generator
                 await copy.WriteAsync(o.Status, NpgsqlDbType.Text);
                 if (o.Scale is { } s) { await copy.WriteAsync(s, NpgsqlDbType.Text); await copy.WriteAsync(o.Score!.Value, NpgsqlDbType.Integer); }
                 else { await copy.WriteNullAsync(); await copy.WriteNullAsync(); }
+                await copy.WriteAsync(ordinal, NpgsqlDbType.Integer);
             }
             await copy.CompleteAsync();
         }

@@ -84,7 +84,7 @@ internal static class ChunkCopy
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings, summary, measurements, version, created_at, updated_at)
+            COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings, summary, measurements, ordinal, version, created_at, updated_at)
             FROM STDIN (FORMAT BINARY)
             """, ct))
         {
@@ -100,6 +100,7 @@ internal static class ChunkCopy
                 await copy.WriteAsync(d.Findings, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(d.Summary, NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(Json(d.Measurements.Select(m => new { name = m.Name, value = m.Value, unit = m.Unit })), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(d.Ordinal, NpgsqlDbType.Integer, ct);
                 await Versioned(copy, d.Version, d.CreatedAt, d.UpdatedAt, ct);
             }
             await copy.CompleteAsync(ct);
@@ -107,7 +108,7 @@ internal static class ChunkCopy
 
         await using (var copy = await connection.BeginBinaryImportAsync("""
             COPY medications (id, case_id, hospital_id, drug, product_name, route, form, dose_amount, dose_unit, frequency,
-                              start_day, end_day, setting, purpose, adjustments, ending, version, created_at, updated_at)
+                              start_day, end_day, setting, purpose, adjustments, ending, ordinal, version, created_at, updated_at)
             FROM STDIN (FORMAT BINARY)
             """, ct))
         {
@@ -130,6 +131,7 @@ internal static class ChunkCopy
                 await copy.WriteAsync(m.Purpose, NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(Json(m.Adjustments.Select(a => new { day = a.Day, change = a.Change, note = a.Note })), NpgsqlDbType.Jsonb, ct);
                 await copy.WriteAsync(m.Ending, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(m.Ordinal, NpgsqlDbType.Integer, ct);
                 await Versioned(copy, m.Version, m.CreatedAt, m.UpdatedAt, ct);
             }
             await copy.CompleteAsync(ct);
@@ -137,7 +139,7 @@ internal static class ChunkCopy
 
         await using (var copy = await connection.BeginBinaryImportAsync("""
             COPY outcomes (id, case_id, hospital_id, day, method, status, severity_scale, severity_score, recurrence,
-                           residual_findings, notes, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
+                           residual_findings, notes, ordinal, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
             """, ct))
         {
             foreach (var o in cases.SelectMany(c => c.Outcomes))
@@ -154,6 +156,7 @@ internal static class ChunkCopy
                 await copy.WriteAsync(o.Recurrence, NpgsqlDbType.Boolean, ct);
                 await copy.WriteAsync(o.ResidualFindings, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(o.Notes, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(o.Ordinal, NpgsqlDbType.Integer, ct);
                 await Versioned(copy, o.Version, o.CreatedAt, o.UpdatedAt, ct);
             }
             await copy.CompleteAsync(ct);

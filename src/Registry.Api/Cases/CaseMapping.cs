@@ -49,12 +49,12 @@ public static class CaseMapping
         c.Notes = d.Notes;
     }
 
-    /// <summary>Replaces the case's children with the document's, for each list the document carries.</summary>
+    /// <summary>Replaces the case's children with the document's, for each list the document carries, numbered in the order sent.</summary>
     public static void ReplaceChildren(this CaseDocument d, Case c)
     {
-        if (d.Diagnostics is not null) c.Diagnostics = d.Diagnostics.Select(x => x.ToEntity(c.Id, c.HospitalId)).ToList();
-        if (d.Medications is not null) c.Medications = d.Medications.Select(x => x.ToEntity(c.Id, c.HospitalId)).ToList();
-        if (d.Outcomes is not null) c.Outcomes = d.Outcomes.Select(x => x.ToEntity(c.Id, c.HospitalId)).ToList();
+        if (d.Diagnostics is not null) c.Diagnostics = d.Diagnostics.Select((x, i) => x.ToEntity(c.Id, c.HospitalId, i)).ToList();
+        if (d.Medications is not null) c.Medications = d.Medications.Select((x, i) => x.ToEntity(c.Id, c.HospitalId, i)).ToList();
+        if (d.Outcomes is not null) c.Outcomes = d.Outcomes.Select((x, i) => x.ToEntity(c.Id, c.HospitalId, i)).ToList();
     }
 
     public static CaseResponse ToResponse(this Case c, IReadOnlyDictionary<string, Drug> drugs) => new(
@@ -67,10 +67,9 @@ public static class CaseMapping
         c.SupportiveCare.ParseAll<SupportiveCare>(), c.Notes,
         ToFinalOutcome(c.FinalOutcomeStatus, c.FinalOutcomeDay, c.FirstImprovementDay),
         c.Version, c.CreatedAt, c.UpdatedAt,
-        c.Diagnostics.OrderBy(x => x.Day ?? int.MaxValue).ThenBy(x => x.CreatedAt).ThenBy(x => x.Id).Select(x => x.ToResponse()).ToList(),
-        c.Medications.OrderBy(x => x.StartDay ?? int.MaxValue).ThenBy(x => x.Drug).ThenBy(x => x.Id)
-            .Select(x => x.ToResponse(drugs.GetValueOrDefault(x.Drug))).ToList(),
-        c.Outcomes.OrderBy(x => x.Day).ThenBy(x => x.CreatedAt).ThenBy(x => x.Id).Select(x => x.ToResponse()).ToList());
+        c.Diagnostics.InCaseOrder().Select(x => x.ToResponse()).ToList(),
+        c.Medications.InCaseOrder().Select(x => x.ToResponse(drugs.GetValueOrDefault(x.Drug))).ToList(),
+        c.Outcomes.InCaseOrder().Select(x => x.ToResponse()).ToList());
 
     public static FinalOutcome? ToFinalOutcome(string? status, int? day, int? firstImprovementDay) =>
         status is null ? null : new FinalOutcome(KebabEnum.Parse<OutcomeStatus>(status), day!.Value, firstImprovementDay);

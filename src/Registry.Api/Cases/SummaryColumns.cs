@@ -2,7 +2,7 @@ namespace Registry.Api.Cases;
 
 /// <summary>
 /// Fills in a case's summary columns (drugs, final outcome, first improvement) from its medications and outcomes,
-/// by the rules of the database's refresh_case_summary (migration 0014), before a whole-case write is saved. The
+/// by the rules of the database's refresh_case_summary (migrations 0014, 0021), before a whole-case write is saved. The
 /// database stays the authority: its triggers check the columns when the transaction commits and correct them if
 /// they differ. Filled in here, the commit finds nothing to change and the case row is written once, not twice.
 /// </summary>
@@ -15,8 +15,8 @@ public static class SummaryColumns
         c.Drugs = c.Medications.Select(m => m.Drug).Distinct().Order(StringComparer.Ordinal).ToList();
         var latest = c.Outcomes
             .OrderByDescending(o => o.Day)
-            // Ties: the one recorded last. Outcomes not saved yet are stamped now as they are: after every stored one.
-            .ThenByDescending(o => o.CreatedAt == default ? DateTimeOffset.MaxValue : o.CreatedAt)
+            // Ties: the last in the case's list (migration 0021).
+            .ThenByDescending(o => o.Ordinal)
             // Guid.CompareTo orders as PostgreSQL orders uuids: by their text, byte by byte.
             .ThenByDescending(o => o.Id)
             .FirstOrDefault();

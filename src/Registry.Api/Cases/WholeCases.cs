@@ -91,16 +91,16 @@ public static class WholeCases
         """;
 
     private const string DiagnosticColumns =
-        "id, case_id, hospital_id, kind, day, result, findings, summary, measurements, version, created_at, updated_at";
+        "id, case_id, hospital_id, kind, day, result, findings, summary, measurements, version, created_at, updated_at, ordinal";
 
     private const string MedicationColumns = """
         id, case_id, hospital_id, drug, product_name, route, form, dose_amount, dose_unit, frequency, start_day, end_day,
-        setting, purpose, adjustments, ending, version, created_at, updated_at
+        setting, purpose, adjustments, ending, version, created_at, updated_at, ordinal
         """;
 
     private const string OutcomeColumns = """
         id, case_id, hospital_id, day, method, status, severity_scale, severity_score, recurrence, residual_findings,
-        notes, version, created_at, updated_at
+        notes, version, created_at, updated_at, ordinal
         """;
 
     /// <summary>How EF stores the owned measurements and adjustments in their jsonb columns (Data/Configurations).</summary>
@@ -173,6 +173,7 @@ public static class WholeCases
         Day = r.GetFieldValue<int?>(4), Result = r.GetString(5), Findings = r.GetFieldValue<List<string>>(6),
         Summary = Text(r, 7), Measurements = Json<StoredMeasurement>(r, 8),
         Version = r.GetInt32(9), CreatedAt = r.GetFieldValue<DateTimeOffset>(10), UpdatedAt = r.GetFieldValue<DateTimeOffset>(11),
+        Ordinal = r.GetInt32(12),
     };
 
     private static Medication ReadMedication(NpgsqlDataReader r) => new()
@@ -182,6 +183,7 @@ public static class WholeCases
         DoseUnit = Text(r, 8), Frequency = Text(r, 9), StartDay = r.GetFieldValue<int?>(10), EndDay = r.GetFieldValue<int?>(11),
         Setting = r.GetString(12), Purpose = Text(r, 13), Adjustments = Json<StoredAdjustment>(r, 14), Ending = Text(r, 15),
         Version = r.GetInt32(16), CreatedAt = r.GetFieldValue<DateTimeOffset>(17), UpdatedAt = r.GetFieldValue<DateTimeOffset>(18),
+        Ordinal = r.GetInt32(19),
     };
 
     private static Outcome ReadOutcome(NpgsqlDataReader r) => new()
@@ -190,6 +192,7 @@ public static class WholeCases
         Status = r.GetString(5), SeverityScale = Text(r, 6), SeverityScore = r.GetFieldValue<int?>(7),
         Recurrence = r.GetFieldValue<bool?>(8), ResidualFindings = r.GetFieldValue<List<string>>(9), Notes = Text(r, 10),
         Version = r.GetInt32(11), CreatedAt = r.GetFieldValue<DateTimeOffset>(12), UpdatedAt = r.GetFieldValue<DateTimeOffset>(13),
+        Ordinal = r.GetInt32(14),
     };
 
     private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

@@ -11,6 +11,22 @@ public interface ICaseChild
 {
     Guid Id { get; }
     Guid CaseId { get; }
+
+    /// <summary>Its position among its case's children of its kind: the index in the list sent, or after the others when added later.</summary>
+    int Ordinal { get; set; }
+
+    /// <summary>The day it is ordered by: a diagnostic's or outcome's day, a medication's start day.</summary>
+    int? OrderDay { get; }
+}
+
+public static class CaseChildOrder
+{
+    /// <summary>
+    /// The one order of a case's children, as each kind's InOrder gives it in SQL: by day (undated last), then in the
+    /// order they were sent. The id only separates children added at the same moment by concurrent requests.
+    /// </summary>
+    public static IOrderedEnumerable<T> InCaseOrder<T>(this IEnumerable<T> children) where T : ICaseChild =>
+        children.OrderBy(c => c.OrderDay ?? int.MaxValue).ThenBy(c => c.Ordinal).ThenBy(c => c.Id);
 }
 
 /// <summary>What the shared case-child handlers need to know about one kind of child.</summary>
@@ -22,7 +38,7 @@ public interface ICaseChildKind<TEntity, TRequest, TResponse> where TEntity : Ve
 
     static abstract DbSet<TEntity> Set(RegistryDb db);
     static abstract IOrderedQueryable<TEntity> InOrder(IQueryable<TEntity> children);
-    static abstract TEntity Create(TRequest request, Guid caseId, Guid hospitalId);
+    static abstract TEntity Create(TRequest request, Guid caseId, Guid hospitalId, int ordinal);
     static abstract void Apply(TRequest request, TEntity entity);
     static abstract Task<List<TResponse>> ToResponsesAsync(IReadOnlyList<TEntity> children, IServiceProvider services, CancellationToken ct);
 }
@@ -48,12 +64,15 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
     {
         var hospitalId = await db.Cases.Where(c => c.Id == caseId).Select(c => (Guid?)c.HospitalId).SingleOrDefaultAsync(ct);
         if (hospitalId is null) return Problems.NotFound("case", caseId);
+        var siblings = await TKind.Set(db).Where(c => c.CaseId == caseId)
+            .GroupBy(c => c.CaseId).Select(g => new { Count = g.Count(), Last = g.Max(c => c.Ordinal) }).SingleOrDefaultAsync(ct);
         // Keeps the unpaged child lists bounded.
-        if (await TKind.Set(db).CountAsync(c => c.CaseId == caseId, ct) >= RequestLimits.ChildrenPerCase)
+        if (siblings?.Count >= RequestLimits.ChildrenPerCase)
             return Problems.Conflict($"The case already has {RequestLimits.ChildrenPerCase} {TKind.Plural}.",
                 $"A case holds at most {RequestLimits.ChildrenPerCase} {TKind.Plural}; delete or correct existing ones instead.");
 
-        var child = TKind.Create(request, caseId, hospitalId.Value);
+        // After the case's other children of this kind, so it comes after those of its day.
+        var child = TKind.Create(request, caseId, hospitalId.Value, siblings is null ? 0 : siblings.Last + 1);
         TKind.Set(db).Add(child);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/{TKind.Plural}/{child.Id}", await ToResponseAsync(child, http, ct));

@@ -12,6 +12,8 @@ public sealed class Diagnostic : Versioned, Common.ICaseChild
     public List<string> Findings { get; set; } = [];
     public string? Summary { get; set; }
     public List<StoredMeasurement> Measurements { get; set; } = [];
+    public int Ordinal { get; set; }
+    int? Common.ICaseChild.OrderDay => Day;
 }
 
 /// <summary>A measured value with its UCUM unit, stored inside the diagnostic's jsonb column.</summary>

@@ -45,6 +45,6 @@ public static class DiagnosticMapping
         return d;
     }
 
-    public static Diagnostic ToEntity(this DiagnosticRequest r, Guid caseId, Guid hospitalId) =>
-        r.ApplyTo(new Diagnostic { CaseId = caseId, HospitalId = hospitalId, Kind = "", Result = "" });
+    public static Diagnostic ToEntity(this DiagnosticRequest r, Guid caseId, Guid hospitalId, int ordinal) =>
+        r.ApplyTo(new Diagnostic { CaseId = caseId, HospitalId = hospitalId, Ordinal = ordinal, Kind = "", Result = "" });
 }

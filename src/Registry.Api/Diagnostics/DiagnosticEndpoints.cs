@@ -16,7 +16,8 @@ public static class DiagnosticEndpoints
 
         group.MapGet("/cases/{caseId:guid}/diagnostics", Handlers.List).WithName("ListDiagnostics")
             .WithSummary("List a case's diagnostics")
-            .WithDescription("Every examination and test of the case, ordered by day (undated last), then by when it was recorded.")
+            .WithDescription("Every examination and test of the case, ordered by day (undated last), then in the order they were sent " +
+                "(one added later goes after the others of its day).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/cases/{caseId:guid}/diagnostics", Handlers.Create).WithName("CreateDiagnostic")
             .WithSummary("Add a diagnostic to a case")
@@ -74,8 +75,8 @@ public sealed class DiagnosticResource : ICaseChildKind<Diagnostic, DiagnosticRe
     public static string Name => "diagnostic";
     public static string Plural => "diagnostics";
     public static DbSet<Diagnostic> Set(RegistryDb db) => db.Diagnostics;
-    public static IOrderedQueryable<Diagnostic> InOrder(IQueryable<Diagnostic> children) => children.OrderBy(d => d.Day).ThenBy(d => d.CreatedAt).ThenBy(d => d.Id);
-    public static Diagnostic Create(DiagnosticRequest request, Guid caseId, Guid hospitalId) => request.ToEntity(caseId, hospitalId);
+    public static IOrderedQueryable<Diagnostic> InOrder(IQueryable<Diagnostic> children) => children.OrderBy(d => d.Day).ThenBy(d => d.Ordinal).ThenBy(d => d.Id);
+    public static Diagnostic Create(DiagnosticRequest request, Guid caseId, Guid hospitalId, int ordinal) => request.ToEntity(caseId, hospitalId, ordinal);
     public static void Apply(DiagnosticRequest request, Diagnostic entity) => request.ApplyTo(entity);
 
     public static Task<List<DiagnosticResponse>> ToResponsesAsync(IReadOnlyList<Diagnostic> children, IServiceProvider services, CancellationToken ct) =>

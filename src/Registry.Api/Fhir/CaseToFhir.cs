@@ -206,9 +206,9 @@ public static class CaseToFhir
     {
         var effective = DayDates.At(c.AdmissionDate, d.Day);
         var category = FhirVocabulary.ObservationCategory(d.Kind);
-        JsonObject Base(string observationCategory, JsonObject code, bool vitalSign) => new()
+        JsonObject Base(string observationCategory, JsonObject code, params Measurement[] vitalSigns) => new()
         {
-            ["meta"] = vitalSign && effective is not null ? new JsonObject { ["profile"] = new JsonArray(FhirSystems.VitalSignsProfile) } : null,
+            ["meta"] = MeetsVitalSignsProfile(effective, vitalSigns) ? new JsonObject { ["profile"] = new JsonArray(FhirSystems.VitalSignsProfile) } : null,
             ["extension"] = DayOffset(d.Day),
             ["status"] = "final",
             ["category"] = new JsonArray(Concept(null, Coding(FhirSystems.ObservationCategory, observationCategory))),
@@ -220,7 +220,7 @@ public static class CaseToFhir
 
         for (var i = 0; i < d.Findings.Count; i++)
         {
-            var finding = Base(category, Concept("Finding", Coding(Codes.Observation, "finding", "Finding")), false);
+            var finding = Base(category, Concept("Finding", Coding(Codes.Observation, "finding", "Finding")));
             finding["valueString"] = d.Findings[i];
             yield return (DerivedId(d.Id, $"finding/{i}"), finding);
         }
@@ -231,18 +231,28 @@ public static class CaseToFhir
             if (m.Name == "systolic-blood-pressure" && i + 1 < d.Measurements.Count && d.Measurements[i + 1].Name == "diastolic-blood-pressure")
             {
                 var panel = Base("vital-signs", Concept("Blood pressure",
-                    Coding(FhirSystems.Loinc, FhirVocabulary.BloodPressurePanel.Code, FhirVocabulary.BloodPressurePanel.Display)), true);
+                    Coding(FhirSystems.Loinc, FhirVocabulary.BloodPressurePanel.Code, FhirVocabulary.BloodPressurePanel.Display)), m, d.Measurements[i + 1]);
                 panel["component"] = new JsonArray(Component(m), Component(d.Measurements[i + 1]));
                 yield return (DerivedId(d.Id, $"measurement/{i}"), panel);
                 i++;
                 continue;
             }
             var loinc = FhirVocabulary.Measurements.GetValueOrDefault(m.Name);
-            var observation = Base(loinc?.VitalSign == true ? "vital-signs" : category, MeasurementCode(m.Name), loinc?.VitalSign == true);
+            var vitalSign = loinc?.VitalSign == true;
+            var observation = vitalSign ? Base("vital-signs", MeasurementCode(m.Name), m) : Base(category, MeasurementCode(m.Name));
             observation["valueQuantity"] = Quantity(m.Value, m.Unit);
             yield return (DerivedId(d.Id, $"measurement/{i}"), observation);
         }
     }
+
+    /// <summary>
+    /// Whether an Observation of these vital signs meets the FHIR vital-signs profile, so may claim it: vs-1 wants
+    /// effectiveDateTime known to the day at least, and the profile binds each valueQuantity's code (required) to
+    /// the common vital-sign units. No vital signs: no claim.
+    /// </summary>
+    private static bool MeetsVitalSignsProfile(string? effective, Measurement[] vitalSigns) =>
+        vitalSigns.Length > 0 && PartialDate.TryParse(effective, out var date) && date.Day is not null
+        && vitalSigns.All(v => FhirVocabulary.VitalSignsUnits.Contains(v.Unit));
 
     private static JsonObject Component(Measurement m) => new() { ["code"] = MeasurementCode(m.Name), ["valueQuantity"] = Quantity(m.Value, m.Unit) };
 

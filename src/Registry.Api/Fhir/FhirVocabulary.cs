@@ -23,6 +23,12 @@ public static class FhirVocabulary
         ["oxygen-saturation"] = new("2708-6", "Oxygen saturation in Arterial blood", true),
     };
 
+    /// <summary>The FHIR R4 value set ucum-vitals-common, which the vital-signs profile binds its quantities' codes to.</summary>
+    public static readonly IReadOnlySet<string> VitalSignsUnits = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "%", "cm", "[in_i]", "kg", "g", "[lb_av]", "Cel", "[degF]", "mm[Hg]", "/min", "kg/m2", "m2",
+    };
+
     public static readonly Loinc BloodPressurePanel = new("85354-9", "Blood pressure panel with all children optional", true);
 
     public static string? MeasurementForLoinc(string code) =>

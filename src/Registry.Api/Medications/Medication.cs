@@ -19,6 +19,8 @@ public sealed class Medication : Versioned, Common.ICaseChild
     public string? Purpose { get; set; }
     public List<StoredAdjustment> Adjustments { get; set; } = [];
     public string? Ending { get; set; }
+    public int Ordinal { get; set; }
+    int? Common.ICaseChild.OrderDay => StartDay;
 }
 
 /// <summary>A dose change on a given day, stored inside the medication's jsonb column.</summary>

@@ -71,6 +71,6 @@ public static class MedicationMapping
         return m;
     }
 
-    public static Medication ToEntity(this MedicationRequest r, Guid caseId, Guid hospitalId) =>
-        r.ApplyTo(new Medication { CaseId = caseId, HospitalId = hospitalId, Drug = "", Route = "", Setting = "" });
+    public static Medication ToEntity(this MedicationRequest r, Guid caseId, Guid hospitalId, int ordinal) =>
+        r.ApplyTo(new Medication { CaseId = caseId, HospitalId = hospitalId, Ordinal = ordinal, Drug = "", Route = "", Setting = "" });
 }

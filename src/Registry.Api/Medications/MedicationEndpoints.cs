@@ -17,7 +17,8 @@ public static class MedicationEndpoints
 
         group.MapGet("/cases/{caseId:guid}/medications", Handlers.List).WithName("ListMedications")
             .WithSummary("List a case's medications")
-            .WithDescription("Every drug given in the case, ordered by start day (undated last), then by when it was recorded. " +
+            .WithDescription("Every drug given in the case, ordered by start day (undated last), then in the order they were sent " +
+                "(one added later goes after the others of its day). " +
                 "Each carries the drug's name, ATC code and class from the vocabulary.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/cases/{caseId:guid}/medications", Handlers.Create).WithName("CreateMedication")
@@ -76,8 +77,8 @@ public sealed class MedicationResource : ICaseChildKind<Medication, MedicationRe
     public static string Name => "medication";
     public static string Plural => "medications";
     public static DbSet<Medication> Set(RegistryDb db) => db.Medications;
-    public static IOrderedQueryable<Medication> InOrder(IQueryable<Medication> children) => children.OrderBy(m => m.StartDay).ThenBy(m => m.CreatedAt).ThenBy(m => m.Id);
-    public static Medication Create(MedicationRequest request, Guid caseId, Guid hospitalId) => request.ToEntity(caseId, hospitalId);
+    public static IOrderedQueryable<Medication> InOrder(IQueryable<Medication> children) => children.OrderBy(m => m.StartDay).ThenBy(m => m.Ordinal).ThenBy(m => m.Id);
+    public static Medication Create(MedicationRequest request, Guid caseId, Guid hospitalId, int ordinal) => request.ToEntity(caseId, hospitalId, ordinal);
     public static void Apply(MedicationRequest request, Medication entity) => request.ApplyTo(entity);
 
     public static async Task<List<MedicationResponse>> ToResponsesAsync(IReadOnlyList<Medication> children, IServiceProvider services, CancellationToken ct)

@@ -15,6 +15,8 @@ public sealed class Outcome : Versioned, Common.ICaseChild
     public bool? Recurrence { get; set; }
     public List<string> ResidualFindings { get; set; } = [];
     public string? Notes { get; set; }
+    public int Ordinal { get; set; }
+    int? Common.ICaseChild.OrderDay => Day;
 }
 
 public enum AssessmentMethod { InPerson, Phone, Record }

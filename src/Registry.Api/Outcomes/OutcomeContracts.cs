@@ -47,8 +47,8 @@ public static class OutcomeMapping
         return o;
     }
 
-    public static Outcome ToEntity(this OutcomeRequest r, Guid caseId, Guid hospitalId) =>
-        r.ApplyTo(new Outcome { CaseId = caseId, HospitalId = hospitalId, Method = "", Status = "" });
+    public static Outcome ToEntity(this OutcomeRequest r, Guid caseId, Guid hospitalId, int ordinal) =>
+        r.ApplyTo(new Outcome { CaseId = caseId, HospitalId = hospitalId, Ordinal = ordinal, Method = "", Status = "" });
 
     /// <summary>The inclusive score range of each scale (Lee 2012 SMC I–IV; Jankovic 0–8; HFS-7; HFS-30).</summary>
     public static (int Min, int Max) Range(this SeverityScale scale) => scale switch

@@ -16,7 +16,8 @@ public static class OutcomeEndpoints
 
         group.MapGet("/cases/{caseId:guid}/outcomes", Handlers.List).WithName("ListOutcomes")
             .WithSummary("List a case's outcome assessments")
-            .WithDescription("Every assessment of the case, ordered by day, then by when it was recorded. The last one is the case's final outcome.")
+            .WithDescription("Every assessment of the case, ordered by day, then in the order they were sent (one added later goes after the others " +
+                "of its day). The last one is the case's final outcome.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/cases/{caseId:guid}/outcomes", Handlers.Create).WithName("CreateOutcome")
             .WithSummary("Add an outcome assessment to a case")
@@ -69,8 +70,8 @@ public sealed class OutcomeResource : ICaseChildKind<Outcome, OutcomeRequest, Ou
     public static string Name => "outcome";
     public static string Plural => "outcomes";
     public static DbSet<Outcome> Set(RegistryDb db) => db.Outcomes;
-    public static IOrderedQueryable<Outcome> InOrder(IQueryable<Outcome> children) => children.OrderBy(o => o.Day).ThenBy(o => o.CreatedAt).ThenBy(o => o.Id);
-    public static Outcome Create(OutcomeRequest request, Guid caseId, Guid hospitalId) => request.ToEntity(caseId, hospitalId);
+    public static IOrderedQueryable<Outcome> InOrder(IQueryable<Outcome> children) => children.OrderBy(o => o.Day).ThenBy(o => o.Ordinal).ThenBy(o => o.Id);
+    public static Outcome Create(OutcomeRequest request, Guid caseId, Guid hospitalId, int ordinal) => request.ToEntity(caseId, hospitalId, ordinal);
     public static void Apply(OutcomeRequest request, Outcome entity) => request.ApplyTo(entity);
 
     public static Task<List<OutcomeResponse>> ToResponsesAsync(IReadOnlyList<Outcome> children, IServiceProvider services, CancellationToken ct) =>

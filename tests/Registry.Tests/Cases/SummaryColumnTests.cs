@@ -19,7 +19,7 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
 {
     private readonly HttpClient _client = app.CreateClient();
 
-    /// <summary>Three assessments on the last day, so the final one is decided by the tie-break (the id), and an earlier improvement.</summary>
+    /// <summary>Three assessments on the last day, so the final one is decided by the tie-break (the last sent), and an earlier improvement.</summary>
     private static readonly (int, OutcomeStatus)[] TiedOutcomes =
         [(10, OutcomeStatus.MarkedImprovement), (30, OutcomeStatus.Improved), (30, OutcomeStatus.Unchanged), (30, OutcomeStatus.Worsened)];
 
@@ -46,7 +46,7 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
                '' AS "Ctid"
         FROM (SELECT) one
         LEFT JOIN LATERAL (SELECT status, day FROM outcomes WHERE case_id = @id
-                           ORDER BY day DESC, created_at DESC, id DESC LIMIT 1) latest ON true
+                           ORDER BY day DESC, ordinal DESC, id DESC LIMIT 1) latest ON true
         """, new { id });
 
     /// <summary>
@@ -91,7 +91,7 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
             await AssertCaseRowWrittenBeforeItsChildren(created.Id);
             var stored = await StoredAsync(created.Id);
             Assert.Equal(["gabapentin", "thiamine"], stored.Drugs);
-            Assert.Equal((30, 10), (stored.Day!.Value, stored.Improved!.Value));
+            Assert.Equal(("worsened", 30, 10), (stored.Status, stored.Day!.Value, stored.Improved!.Value));
             Assert.Equal(stored.Status, created.FinalOutcome!.Status.ToCode());
         }
     }

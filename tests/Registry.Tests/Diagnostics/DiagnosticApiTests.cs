@@ -120,8 +120,8 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var @case = await app.InsertCaseAsync();
         await app.ExecuteAsync("""
-            INSERT INTO diagnostics (id, case_id, hospital_id, kind, day, result)
-            SELECT gen_random_uuid(), @CaseId, @HospitalId, 'lab', n, 'normal' FROM generate_series(1, 200) AS n
+            INSERT INTO diagnostics (id, case_id, hospital_id, kind, day, result, ordinal)
+            SELECT gen_random_uuid(), @CaseId, @HospitalId, 'lab', n, 'normal', n - 1 FROM generate_series(1, 200) AS n
             """, @case);
 
         var problem = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns()))

@@ -24,6 +24,8 @@ public static class FhirAssert
     private static readonly string[] ObservationStatuses = ["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"];
     private static readonly string[] ReportStatuses = ["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"];
     private static readonly string[] StatementStatuses = ["active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"];
+    /// <summary>ucum-vitals-common, the R4 value set the vital-signs profile binds its quantity codes to (required).</summary>
+    private static readonly string[] VitalSignsUnits = ["%", "cm", "[in_i]", "kg", "g", "[lb_av]", "Cel", "[degF]", "mm[Hg]", "/min", "kg/m2", "m2"];
     private static readonly string[] ValueElements = ["valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange", "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod"];
 
     /// <summary>Asserts a structurally valid bundle of the given type; returns its resources by type.</summary>
@@ -115,7 +117,11 @@ public static class FhirAssert
                     Assert.Contains(r.GetProperty("category").EnumerateArray().SelectMany(c => c.GetProperty("coding").EnumerateArray()),
                         c => c.GetProperty("code").GetString() == "vital-signs" && c.GetProperty("system").GetString() == "http://terminology.hl7.org/CodeSystem/observation-category");
                     Assert.Contains(r.GetProperty("code").GetProperty("coding").EnumerateArray(), c => c.GetProperty("system").GetString() == Loinc);
-                    Assert.True(r.TryGetProperty("effectiveDateTime", out _), "vital signs need effective[x]");
+                    Assert.True(r.TryGetProperty("effectiveDateTime", out var effective), "vital signs need effective[x]");
+                    Assert.Matches(@"^\d{4}-\d{2}-\d{2}", effective.GetString()); // vs-1: at least to the day
+                    var quantities = r.TryGetProperty("valueQuantity", out var value) ? [value]
+                        : r.GetProperty("component").EnumerateArray().Select(c => c.GetProperty("valueQuantity")).ToList();
+                    Assert.All(quantities, q => Assert.Contains(q.GetProperty("code").GetString(), VitalSignsUnits));
                     Assert.True(r.TryGetProperty("valueQuantity", out _) || r.TryGetProperty("component", out _), "vs-2: a value or components");
                 }
                 break;
@@ -187,7 +193,10 @@ public static class FhirAssert
             ? Codings(concept).Where(c => c.GetProperty("system").GetString() == system).Select(c => c.GetProperty("code").GetString()!)
             : [];
 
-    /// <summary>The case as the registry returns it, without what a re-import necessarily changes (ids, timestamps, versions, sourceCaseId).</summary>
+    /// <summary>
+    /// The case as the registry returns it, without what a re-import necessarily changes (ids, timestamps, versions,
+    /// sourceCaseId). Children stay in their order: a re-import keeps it.
+    /// </summary>
     public static string Comparable(CaseResponse c)
     {
         var node = JsonSerializer.SerializeToNode(c, RegistryApp.Json)!.AsObject();
@@ -199,7 +208,7 @@ public static class FhirAssert
                 var o = item!.AsObject();
                 foreach (var key in new[] { "id", "caseId", "version", "createdAt", "updatedAt" }) o.Remove(key);
                 return o.ToJsonString();
-            }).Order(StringComparer.Ordinal).ToList();
+            }).ToList();
             node[list] = new JsonArray(items.Select(i => JsonNode.Parse(i)).ToArray());
         }
         return node.ToJsonString();

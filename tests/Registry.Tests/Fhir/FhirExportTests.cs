@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Registry.Api.Diagnostics;
+using Registry.Api.Security;
+using Registry.Tests.Cases;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
@@ -71,14 +74,24 @@ public sealed class FhirExportTests(RegistryApp app) : IClassFixture<RegistryApp
         Assert.Equal(4, outcomes.Count);
     }
 
+    private static bool IsVitalSign(JsonElement observation) =>
+        observation.GetProperty("category").EnumerateArray().SelectMany(c => c.GetProperty("coding").EnumerateArray())
+            .Any(c => c.GetProperty("code").GetString() == "vital-signs");
+
+    private static bool ClaimsVitalSignsProfile(JsonElement resource) =>
+        resource.TryGetProperty("meta", out var meta)
+        && meta.GetProperty("profile").EnumerateArray().Any(p => p.GetString() == "http://hl7.org/fhir/StructureDefinition/vitalsigns");
+
     [Fact]
-    public async Task Harbin_vital_signs_follow_the_fhir_vital_signs_profile()
+    public async Task Harbin_vital_signs_known_only_to_the_month_carry_loinc_codes_but_claim_no_vital_signs_profile()
     {
         var r = await Export(Harbin);
 
-        var vitals = r["Observation"].Where(o => o.TryGetProperty("meta", out _)).ToList();
+        var vitals = r["Observation"].Where(IsVitalSign).ToList();
         Assert.Equal(["8310-5", "85354-9", "8867-4", "9279-1"], vitals.Select(v => FhirAssert.Codes(v, "code", FhirAssert.Loinc).Single()));
         Assert.All(vitals, v => Assert.Equal("2022-01", v.GetProperty("effectiveDateTime").GetString()));
+        // vs-1: the profile wants the date to the day at least; January 2022 is not.
+        Assert.DoesNotContain(r.SelectMany(g => g), ClaimsVitalSignsProfile);
         var temperature = vitals[0].GetProperty("valueQuantity");
         Assert.Equal((36.6m, "Cel", FhirAssert.Ucum), (temperature.GetProperty("value").GetDecimal(), temperature.GetProperty("code").GetString(), temperature.GetProperty("system").GetString()));
         var bp = vitals[1].GetProperty("component").EnumerateArray().ToList();
@@ -95,6 +108,35 @@ public sealed class FhirExportTests(RegistryApp app) : IClassFixture<RegistryApp
 
         var prior = Assert.Single(r["Condition"], c => c.GetProperty("code").GetProperty("coding")[0].GetProperty("code").GetString() == "prior-facial-palsy");
         Assert.Equal("2021-01", prior.GetProperty("onsetDateTime").GetString()); // 12 months before January 2022
+    }
+
+    [Fact]
+    public async Task Vital_signs_dated_to_the_day_in_vital_sign_units_claim_the_vital_signs_profile_and_only_those()
+    {
+        var document = CaseDocuments.Document(KeyBootstrap.TiantanHospital,
+            pseudonym: $"VITALS-{Guid.NewGuid():N}", presentation: "2022-01-10") with
+        {
+            Diagnostics =
+            [
+                new(DiagnosticKind.VitalSigns, 2, DiagnosticResult.Normal, [], null,
+                [
+                    new MeasurementRequest("body-temperature", 36.5m, "Cel"),
+                    new MeasurementRequest("systolic-blood-pressure", 120m, "mm[Hg]"),
+                    new MeasurementRequest("diastolic-blood-pressure", 80m, "mm[Hg]"),
+                    new MeasurementRequest("respiratory-rate", 17m, "{breaths}/min"),
+                ]),
+                new(DiagnosticKind.VitalSigns, null, DiagnosticResult.Normal, [], null, [new MeasurementRequest("heart-rate", 75m, "/min")]),
+            ],
+        };
+        var created = await _client.CreateCaseAsync(document);
+
+        var r = await Export(created.Id.ToString());
+
+        var claiming = r["Observation"].Where(ClaimsVitalSignsProfile).ToList();
+        Assert.Equal(["8310-5", "85354-9"], claiming.Select(v => FhirAssert.Codes(v, "code", FhirAssert.Loinc).Single()));
+        Assert.All(claiming, v => Assert.Equal("2022-01-12", v.GetProperty("effectiveDateTime").GetString()));
+        var notClaiming = r["Observation"].Where(o => IsVitalSign(o) && !ClaimsVitalSignsProfile(o)).ToList();
+        Assert.Equal(["9279-1", "8867-4"], notClaiming.Select(v => FhirAssert.Codes(v, "code", FhirAssert.Loinc).Single())); // unit outside the profile's; no date
     }
 
     [Fact]

@@ -57,6 +57,13 @@ public class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
         return await connection.QuerySingleAsync<T>(sql, parameters);
     }
 
+    /// <summary>Reads stored rows directly, in the order the query gives.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return (await connection.QueryAsync<T>(sql, parameters)).ToList();
+    }
+
     public async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

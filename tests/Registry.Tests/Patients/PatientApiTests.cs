@@ -384,11 +384,11 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
             INSERT INTO cases (id, hospital_id, patient_id, age_at_presentation, presentation_date, affected_side,
                                prior_facial_palsy, diagnosis_name, diagnosis_icd10, etiology)
             VALUES (@id, @hospital, @patient, 50, '2019-04', 'left', false, 'Hemifacial spasm', 'G51.3', 'idiopathic');
-            INSERT INTO diagnostics (id, case_id, hospital_id, kind, result) VALUES (gen_random_uuid(), @id, @hospital, 'emg', 'abnormal');
-            INSERT INTO medications (id, case_id, hospital_id, drug, route, setting)
-            VALUES (gen_random_uuid(), @id, @hospital, 'gabapentin', 'oral', 'inpatient');
-            INSERT INTO outcomes (id, case_id, hospital_id, day, method, status)
-            VALUES (gen_random_uuid(), @id, @hospital, 14, 'in-person', 'improved');
+            INSERT INTO diagnostics (id, case_id, hospital_id, kind, result, ordinal) VALUES (gen_random_uuid(), @id, @hospital, 'emg', 'abnormal', 0);
+            INSERT INTO medications (id, case_id, hospital_id, drug, route, setting, ordinal)
+            VALUES (gen_random_uuid(), @id, @hospital, 'gabapentin', 'oral', 'inpatient', 0);
+            INSERT INTO outcomes (id, case_id, hospital_id, day, method, status, ordinal)
+            VALUES (gen_random_uuid(), @id, @hospital, 14, 'in-person', 'improved', 0);
             """, new { id, patient, hospital });
         return id;
     }
