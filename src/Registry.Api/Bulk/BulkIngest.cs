@@ -20,8 +20,11 @@ namespace Registry.Api.Bulk;
 /// <param name="Errors">What is wrong, by JSON path within the line's document, as in a 400 problem (invalid, duplicate, forbidden, too-long).</param>
 /// <param name="ExistingCaseId">The case already registered with this sourceCaseId (duplicate).</param>
 public sealed record BulkLineResult(
-    long Line, string Status, Guid? Id = null, string? Location = null, IDictionary<string, string[]>? Errors = null,
-    Guid? ExistingCaseId = null);
+    long Line, string Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? Id = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Location = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IDictionary<string, string[]>? Errors = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? ExistingCaseId = null);
 
 /// <summary>The last line of every bulk answer.</summary>
 /// <param name="Status">Always "summary".</param>
@@ -263,6 +266,7 @@ public static class BulkIngestEndpoints
                 """)
             .Accepts<CaseDocument>("application/x-ndjson")
             .Produces<BulkLineResult>(StatusCodes.Status200OK, "application/x-ndjson")
+            .WithResponseOneOf(StatusCodes.Status200OK, typeof(BulkLineResult), typeof(BulkSummary))
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(BulkIngest.MaxBodyBytes))
             .RequireAuthorization(Security.Policies.Write);

@@ -31,9 +31,12 @@ public static class OpenApiSetup
             });
             options.OperationFilter<ParameterDescriptions>();
             Security.SecurityOpenApi.AddTo(options);
+            options.OperationFilter<DeclaredStatuses>();
+            options.OperationFilter<OneOfResponses>();
             options.OperationFilter<Examples>();
             options.SupportNonNullableReferenceTypes();
             options.UseAllOfToExtendReferenceSchemas();
+            options.SchemaFilter<ContractSchemas>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Registry.Api.xml");
             if (File.Exists(xml)) options.IncludeXmlComments(xml);
         });
@@ -42,7 +45,9 @@ public static class OpenApiSetup
 
     public static void UseRegistryOpenApi(this WebApplication app)
     {
-        app.UseSwagger();
+        // OpenAPI 3.1: nullable members are `type: [x, "null"]` / `oneOf: [null, $ref]`, which standard JSON Schema
+        // validators read; 3.0's `allOf: [$ref] + nullable` rejected real nulls.
+        app.UseSwagger(swagger => swagger.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1);
         app.UseSwaggerUI(ui =>
         {
             ui.DocumentTitle = "HFS Registry API";
@@ -57,11 +62,21 @@ public static class OpenApiSetup
     public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ExampleMetadata(null, example));
 
-    /// <summary>Attaches an example response body for one status code.</summary>
-    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ExampleMetadata(status, example));
+    /// <summary>Attaches an example response body for one status code (and one media type, when it answers several).</summary>
+    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example, string? mediaType = null)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(status, example, mediaType));
 
-    public sealed record ExampleMetadata(int? Status, object Value);
+    /// <summary>
+    /// Declares that each body (or, for NDJSON, each line) of a response is one of several types, e.g. a bulk
+    /// answer's per-line results and its closing summary line.
+    /// </summary>
+    public static TBuilder WithResponseOneOf<TBuilder>(this TBuilder builder, int status, params Type[] types) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new OneOfMetadata(status, types));
+
+    public sealed record OneOfMetadata(int Status, Type[] Types);
+
+    public sealed record ExampleMetadata(int? Status, object Value, string? MediaType = null);
 
     /// <summary>
     /// Fills every request body and response with an example: the one the endpoint declared
@@ -92,19 +107,35 @@ public static class OpenApiSetup
             foreach (var (code, response) in operation.Responses ?? [])
             {
                 if (response.Content is null || !int.TryParse(code, out var status)) continue;
+                foreach (var example in declared.Where(e => e.Status == status && e.MediaType is not null))
+                    if (response.Content.TryGetValue(example.MediaType!, out var media)) Set(new Dictionary<string, IOpenApiMediaType> { [example.MediaType!] = media }, example.Value);
                 var type = context.ApiDescription.SupportedResponseTypes.FirstOrDefault(r => r.StatusCode == status)?.Type;
-                var example = declared.FirstOrDefault(e => e.Status == status)?.Value
+                var fallback = declared.FirstOrDefault(e => e.Status == status && e.MediaType is null)?.Value
                     ?? (type is null ? null : _catalog.Value.For(type))
                     ?? (status >= 400 ? Documentation.ApiExamples.Problem(status) : null);
-                Set(response.Content, example);
+                Set(response.Content, fallback);
             }
         }
 
+        /// <summary>Sets the example of every media type that has none yet.</summary>
         private void Set(IDictionary<string, IOpenApiMediaType> content, object? example)
         {
             if (example is null) return;
             var node = JsonSerializer.SerializeToNode(example, example.GetType(), json.Value.SerializerOptions);
             foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example ??= node?.DeepClone();
+        }
+    }
+
+    private sealed class OneOfResponses : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var oneOf in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<OneOfMetadata>())
+            {
+                if (operation.Responses?.TryGetValue(oneOf.Status.ToString(), out var response) != true || response!.Content is null) continue;
+                foreach (var media in response.Content.Values.OfType<OpenApiMediaType>())
+                    media.Schema = new OpenApiSchema { OneOf = oneOf.Types.Select(t => context.SchemaGenerator.GenerateSchema(t, context.SchemaRepository)).ToList() };
+            }
         }
     }
 

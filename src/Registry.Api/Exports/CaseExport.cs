@@ -186,7 +186,12 @@ public static class CaseExportEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/x-ndjson")
             .WithResponseExample(StatusCodes.Status200OK, CaseExport.CsvHeader + "\n" +
                 "96779884-1e8a-4081-b248-6f698b027e6e,7428361b-bc8b-44d5-a0a5-f5edc53db9a8,0195f1a0-0000-7000-8000-0000000000a1," +
-                "TT-2019-0412,male,,47,2019-04,left,post-inflammatory,,61,cobalamin;gabapentin;thiamine,resolved,61,5,2026-11-01T09:00:00.000000Z\n");
+                "TT-2019-0412,male,,47,2019-04,left,post-inflammatory,,61,cobalamin;gabapentin;thiamine,resolved,61,5,2026-11-01T09:00:00.000000Z\n",
+                "text/csv")
+            .WithResponseExample(StatusCodes.Status200OK, """
+                {"id":"96779884-1e8a-4081-b248-6f698b027e6e","hospitalId":"7428361b-bc8b-44d5-a0a5-f5edc53db9a8","patientId":"0195f1a0-0000-7000-8000-0000000000a1","sourceCaseId":"TT-2019-0412","sex":"male","birthYear":null,"ageAtPresentation":47,"presentationDate":"2019-04","affectedSide":"left","etiology":"post-inflammatory","symptomDurationDays":null,"followUpDays":61,"drugs":["cobalamin","gabapentin","thiamine"],"finalOutcomeStatus":"resolved","finalOutcomeDay":61,"firstImprovementDay":5,"createdAt":"2026-11-01T09:00:00.000000Z"}
+
+                """, "application/x-ndjson");
 
         return group;
     }

@@ -19,7 +19,11 @@ public static class FhirSetup
 {
     public static IServiceCollection AddFhir(this IServiceCollection services)
     {
-        services.ConfigureSwaggerGen(options => options.OperationFilter<FhirExamples>());
+        services.ConfigureSwaggerGen(options =>
+        {
+            options.OperationFilter<FhirExamples>();
+            options.DocumentFilter<NoJsonNodeSchemas>();
+        });
         return services;
     }
 
@@ -46,7 +50,12 @@ public static class FhirSetup
                 var content = example.Status is null ? operation.RequestBody?.Content
                     : operation.Responses?.TryGetValue(example.Status.Value.ToString(), out var response) == true ? response.Content : null;
                 if (content is null || Build(example.Kind) is not { } node) continue;
-                foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example = node.DeepClone();
+                var schema = FhirSchemas.For(example.Kind, context.SchemaRepository, context.Document);
+                foreach (var media in content.Values.OfType<OpenApiMediaType>())
+                {
+                    media.Example = node.DeepClone();
+                    if (schema is not null) media.Schema = schema;
+                }
             }
         }
 
@@ -72,5 +81,15 @@ public static class FhirSetup
             ]),
             _ => null,
         };
+    }
+
+    /// <summary>The FHIR routes' JsonObject bodies are described by <see cref="FhirSchemas"/>; JsonNode's own members are no contract.</summary>
+    private sealed class NoJsonNodeSchemas : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
+        {
+            document.Components?.Schemas?.Remove("JsonNode");
+            document.Components?.Schemas?.Remove("JsonNodeOptions");
+        }
     }
 }
