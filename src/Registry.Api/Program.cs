@@ -55,6 +55,7 @@ app.UseRateLimiter();
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(Policies.Read)
     .RequireRateLimiting(RateLimiting.PerKey)
+    .WithKnownQueryParameters() // first: an unknown parameter is refused before the values are judged
     .WithValidation()
     .WithETags();
 api.MapHospitals();

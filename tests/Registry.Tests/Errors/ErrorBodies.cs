@@ -45,6 +45,7 @@ public static class ErrorBodies
     }
 
     /// <param name="ContentType">The media type the route takes a body in (routing refuses others with 415).</param>
+    /// <param name="Anonymous">Whether the route is open without a key (health, the FHIR CapabilityStatement).</param>
     public sealed record Route(string Method, string Pattern, bool Anonymous, string ContentType)
     {
         /// <summary>The pattern with each route parameter filled in by a value that names nothing stored.</summary>
@@ -59,7 +60,7 @@ public static class ErrorBodies
         .SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
         .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/swagger", StringComparison.Ordinal))
         .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(method =>
-            new Route(method, "/" + e.RoutePattern.RawText!.TrimStart('/'), e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+            new Route(method, "/" + e.RoutePattern.RawText!.TrimStart('/'), e.Metadata.GetMetadata<IAllowAnonymous>() is not null || e.Metadata.GetMetadata<IAuthorizeData>() is null,
                 e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.FirstOrDefault() ?? "application/json")))
         .DistinctBy(r => r.ToString())
         .ToList();
