@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
@@ -55,7 +56,12 @@ public sealed record CaseDocument(
     string? Notes,
     List<DiagnosticRequest>? Diagnostics,
     List<MedicationRequest>? Medications,
-    List<OutcomeRequest>? Outcomes);
+    List<OutcomeRequest>? Outcomes) : ReadOnlyMembers
+{
+    /// <summary>Read-only, ignored: the final outcome, derived from the outcomes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FinalOutcome? FinalOutcome { get; init; }
+}
 
 /// <param name="Pseudonym">The hospital's pseudonymous reference for the patient.</param>
 /// <param name="Sex">male, female, other or unknown.</param>

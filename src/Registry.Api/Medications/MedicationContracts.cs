@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Registry.Api.Common;
 using Registry.Api.Vocabulary;
 
@@ -18,7 +19,21 @@ namespace Registry.Api.Medications;
 /// <param name="Ending">How it ended: completed, tapered, stopped or ongoing.</param>
 public sealed record MedicationRequest(
     string? Drug, string? ProductName, Route? Route, string? Form, DoseRequest? Dose, string? Frequency,
-    int? StartDay, int? EndDay, Setting? Setting, string? Purpose, List<AdjustmentRequest>? Adjustments, Ending? Ending);
+    int? StartDay, int? EndDay, Setting? Setting, string? Purpose, List<AdjustmentRequest>? Adjustments, Ending? Ending)
+    : CaseChildReadOnlyMembers
+{
+    /// <summary>Read-only, ignored: the drug's name, from the vocabulary.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DrugName { get; init; }
+
+    /// <summary>Read-only, ignored: the drug's ATC code, from the vocabulary.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AtcCode { get; init; }
+
+    /// <summary>Read-only, ignored: the drug's class, from the vocabulary.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DrugClass { get; init; }
+}
 
 /// <param name="Amount">The amount, greater than 0.</param>
 /// <param name="Unit">Its UCUM unit, e.g. mg, ug, mL.</param>
