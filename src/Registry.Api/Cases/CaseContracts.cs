@@ -61,6 +61,8 @@ public sealed record CaseDocument(
     /// <summary>Read-only, ignored: the final outcome, derived from the outcomes.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public FinalOutcome? FinalOutcome { get; init; }
+
+    public override IEnumerable<string> Sent() => FinalOutcome is null ? base.Sent() : base.Sent().Append("finalOutcome");
 }
 
 /// <param name="Pseudonym">The hospital's pseudonymous reference for the patient.</param>

@@ -54,15 +54,11 @@ public static class ValidationFilter
         };
     }
 
-    /// <summary>A read-only id (or caseId) sent in the body must name what the route names: a body read from one resource and sent to another is refused.</summary>
+    /// <summary>A read-only id sent back on PUT must be the route's: a body read from one resource and sent to another is refused.</summary>
     private static void AddContradictedRoute(ReadOnlyMembers members, RouteValueDictionary route, Dictionary<string, List<string>> errors)
     {
-        foreach (var (name, sent) in members.Identifiers())
-        {
-            if (!route.TryGetValue(name, out var value) || !Guid.TryParse(value?.ToString(), out var routed) || routed == sent) continue;
-            if (!errors.TryGetValue(name, out var messages)) errors[name] = messages = [];
-            messages.Add($"Is '{sent}' but the route names '{routed}'. It is read-only: leave it out, or send the value you read.");
-        }
+        if (members.Id is not { } sent || !route.TryGetValue("id", out var value) || !Guid.TryParse(value?.ToString(), out var routed) || routed == sent) return;
+        errors["id"] = [$"Is '{sent}' but the route names '{routed}'. It is read-only: leave it out, or send the id you read."];
     }
 
     /// <summary>FluentValidation reports "Medications[0].Dose.Amount"; clients send "medications[0].dose.amount".</summary>

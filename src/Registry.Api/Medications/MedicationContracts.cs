@@ -33,6 +33,9 @@ public sealed record MedicationRequest(
     /// <summary>Read-only, ignored: the drug's class, from the vocabulary.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DrugClass { get; init; }
+
+    public override IEnumerable<string> Sent() => base.Sent()
+        .Concat(new[] { ("drugName", DrugName), ("atcCode", AtcCode), ("drugClass", DrugClass) }.Where(m => m.Item2 is not null).Select(m => m.Item1));
 }
 
 /// <param name="Amount">The amount, greater than 0.</param>

@@ -160,16 +160,29 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
     }
 
     [Fact]
-    public async Task A_child_posted_with_a_case_id_other_than_the_routes_is_a_400_naming_caseId_and_stores_nothing()
+    public async Task A_create_refuses_read_only_members_naming_each_because_the_registry_sets_them()
     {
         var (_, created) = await Fresh("cases");
-        var (_, other) = await Fresh("cases");
         var (body, _) = await Read($"/api/v1/outcomes/{created.Outcomes[0].Id}");
 
-        var response = await _admin.PostJson($"/api/v1/cases/{other.Id}/outcomes", body.ToJsonString());
+        var response = await _admin.PostJson($"/api/v1/cases/{created.Id}/outcomes", body.ToJsonString());
 
-        await response.ReadValidationProblem("caseId");
-        Assert.Equal(3, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM outcomes WHERE case_id = @id", new { id = other.Id }));
+        await response.ReadValidationProblem("id", "caseId", "version", "createdAt", "updatedAt");
+        Assert.Equal(3, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM outcomes WHERE case_id = @id", new { id = created.Id }));
+    }
+
+    [Fact]
+    public async Task A_whole_case_created_from_what_a_get_answered_is_refused_naming_nested_read_only_members()
+    {
+        var (id, _) = await Fresh("cases");
+        var (body, _) = await Read($"/api/v1/cases/{id}");
+        body["sourceCaseId"] = $"COPY-{Guid.NewGuid():N}";
+        var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM cases");
+
+        var response = await _admin.PostJson("/api/v1/cases", body.ToJsonString());
+
+        await response.ReadValidationProblem("id", "version", "finalOutcome", "outcomes[0].id", "medications[1].atcCode", "diagnostics[0].caseId");
+        Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases"));
     }
 
     [Fact]
