@@ -31,7 +31,7 @@ public sealed class IdempotentReplayTests(RegistryApp app) : IClassFixture<Regis
     }
 
     [Fact]
-    public async Task A_replayed_fhir_import_answers_the_same_transaction_response_and_stores_nothing_more()
+    public async Task A_fhir_import_with_an_idempotency_key_is_stored_once_and_replayed_with_the_same_transaction_response()
     {
         var bundle = JsonNode.Parse(await _client.GetStringAsync($"/api/v1/cases/{FhirExportTests.Tiantan}/fhir?bundleType=transaction"))!;
         var identifier = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).Single(r => (string)r["resourceType"]! == "Encounter")["identifier"]![0]!;
@@ -40,6 +40,7 @@ public sealed class IdempotentReplayTests(RegistryApp app) : IClassFixture<Regis
 
         var first = await Import(bundle.ToJsonString(), key);
         var firstBody = await first.Content.ReadAsStringAsync();
+        Assert.True(first.StatusCode == HttpStatusCode.OK, firstBody);
         var cases = await app.QuerySingleAsync<long>("SELECT count(*) FROM cases");
         var retry = await Import(bundle.ToJsonString(), key);
 
