@@ -129,18 +129,13 @@ public sealed class ErrorMediaTypeTests(RegistryApp app) : IClassFixture<Registr
         }
     }
 
-    [Theory]
-    [InlineData("/api/v1/hospitals")]
-    [InlineData("/api/v1/fhir")]
-    public async Task A_body_over_the_limit_is_a_413_body_whatever_the_client_accepts(string path)
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_body_whatever_the_client_accepts()
     {
-        var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals");
         var json = $$"""{"name":"{{new string('x', 1024 * 1024)}}"}""";
-
-        var response = await app.CreateClient().SendAsync(Request("POST", path, "text/csv", json));
-
-        await AssertError(response, HttpStatusCode.RequestEntityTooLarge, path);
-        Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals"));
+        foreach (var path in new[] { "/api/v1/hospitals", "/api/v1/fhir" })
+            await AssertError(await app.CreateClient().SendAsync(Request("POST", path, "text/csv", json)), HttpStatusCode.RequestEntityTooLarge, path);
+        Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals WHERE name LIKE 'xxx%'"));
     }
 
     [Fact]
