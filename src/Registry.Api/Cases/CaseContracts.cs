@@ -58,7 +58,7 @@ public sealed record CaseDocument(
     List<MedicationRequest>? Medications,
     List<OutcomeRequest>? Outcomes) : ReadOnlyMembers
 {
-    /// <summary>Read-only, ignored: the final outcome, derived from the outcomes.</summary>
+    /// <summary>Read-only: the final outcome, derived from the outcomes. Ignored on PUT; refused on POST.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public FinalOutcome? FinalOutcome { get; init; }
 

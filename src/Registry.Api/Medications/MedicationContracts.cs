@@ -22,15 +22,15 @@ public sealed record MedicationRequest(
     int? StartDay, int? EndDay, Setting? Setting, string? Purpose, List<AdjustmentRequest>? Adjustments, Ending? Ending)
     : CaseChildReadOnlyMembers
 {
-    /// <summary>Read-only, ignored: the drug's name, from the vocabulary.</summary>
+    /// <summary>Read-only: the drug's name, from the vocabulary. Ignored on PUT; refused on POST.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DrugName { get; init; }
 
-    /// <summary>Read-only, ignored: the drug's ATC code, from the vocabulary.</summary>
+    /// <summary>Read-only: the drug's ATC code, from the vocabulary. Ignored on PUT; refused on POST.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AtcCode { get; init; }
 
-    /// <summary>Read-only, ignored: the drug's class, from the vocabulary.</summary>
+    /// <summary>Read-only: the drug's class, from the vocabulary. Ignored on PUT; refused on POST.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DrugClass { get; init; }
 
