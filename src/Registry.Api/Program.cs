@@ -30,7 +30,8 @@ builder.Services.AddRegistryValidators();
 builder.Services.AddRegistryOpenApi();
 builder.Services.AddRegistrySecurity(builder.Configuration);
 builder.Services.AddFhir();
-builder.Services.AddProblemDetails();
+builder.Services.AddFhirErrors(); // before the registry's problems: FHIR routes answer OperationOutcomes
+builder.Services.AddRegistryProblems();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<SeedLoader>();
@@ -54,6 +55,7 @@ app.UseRateLimiter();
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(Policies.Read)
     .RequireRateLimiting(RateLimiting.PerKey)
+    .WithKnownQueryParameters() // first: an unknown parameter is refused before the values are judged
     .WithValidation()
     .WithETags();
 api.MapHospitals();

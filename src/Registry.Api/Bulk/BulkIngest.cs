@@ -264,7 +264,7 @@ public static class BulkIngestEndpoints
                 endpoint only; elsewhere 1 MiB), each line up to {{{BulkIngest.MaxLineBytes / (1 << 10)}}} KiB. Memory
                 stays flat whatever the body size.
                 """)
-            .Accepts<CaseDocument>("application/x-ndjson")
+            .Accepts<CaseDocument>("application/x-ndjson", "application/jsonl", "application/ndjson")
             .Produces<BulkLineResult>(StatusCodes.Status200OK, "application/x-ndjson")
             .WithResponseOneOf(StatusCodes.Status200OK, typeof(BulkLineResult), typeof(BulkSummary))
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
@@ -55,7 +56,14 @@ public sealed record CaseDocument(
     string? Notes,
     List<DiagnosticRequest>? Diagnostics,
     List<MedicationRequest>? Medications,
-    List<OutcomeRequest>? Outcomes);
+    List<OutcomeRequest>? Outcomes) : ReadOnlyMembers
+{
+    /// <summary>Read-only: the final outcome, derived from the outcomes. Ignored on PUT; refused on POST.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FinalOutcome? FinalOutcome { get; init; }
+
+    public override IEnumerable<string> Sent() => FinalOutcome is null ? base.Sent() : base.Sent().Append("finalOutcome");
+}
 
 /// <param name="Pseudonym">The hospital's pseudonymous reference for the patient.</param>
 /// <param name="Sex">male, female, other or unknown.</param>

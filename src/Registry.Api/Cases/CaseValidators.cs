@@ -13,8 +13,10 @@ public sealed partial class CaseDocumentValidator : AbstractValidator<CaseDocume
         IHttpContextAccessor http,
         IValidator<DiagnosticRequest> diagnostic,
         IValidator<MedicationRequest> medication,
-        IValidator<OutcomeRequest> outcome)
+        IValidator<OutcomeRequest> outcome,
+        IValidator<ReadOnlyMembers> readOnly)
     {
+        Include(readOnly);
         RuleFor(c => c.PatientId).NotNull().When(c => c.Patient is null)
             .WithMessage("Required: give patientId, or the patient inline as 'patient'.");
         RuleFor(c => c.Patient).Null().When(c => c.PatientId is not null)

@@ -63,7 +63,7 @@ public sealed class CaseWriter(RegistryDb db)
             .Include(c => c.Diagnostics).Include(c => c.Medications).Include(c => c.Outcomes)
             .AsSplitQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (entity is null) return new CaseWriteResult.NotFound();
-        if (Preconditions.Check(ifMatch, entity.Version) is { } failed) return new CaseWriteResult.PreconditionFailed(failed);
+        if (Preconditions.Check(ifMatch, entity.Version, document.Version) is { } failed) return new CaseWriteResult.PreconditionFailed(failed);
 
         var (patient, problem) = await ResolvePatientAsync(document, ct);
         if (problem is not null) return problem;

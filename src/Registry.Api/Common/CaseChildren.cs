@@ -50,6 +50,7 @@ public interface ICaseChildKind<TEntity, TRequest, TResponse> where TEntity : Ve
 public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
     where TKind : ICaseChildKind<TEntity, TRequest, TResponse>
     where TEntity : Versioned, ICaseChild
+    where TRequest : CaseChildReadOnlyMembers
 {
     public static async Task<Results<Ok<List<TResponse>>, ProblemHttpResult>> List(
         [Description("The case's id.")] Guid caseId, RegistryDb db, HttpContext http, CancellationToken ct)
@@ -84,14 +85,16 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
             ? TypedResults.Ok(await ToResponseAsync(child, http, ct))
             : Problems.NotFound(TKind.Name, id);
 
-    public static async Task<Results<Ok<TResponse>, ProblemHttpResult>> Replace(
+    public static async Task<Results<Ok<TResponse>, ValidationProblem, ProblemHttpResult>> Replace(
         [Description("The record's id.")] Guid id, TRequest request,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         RegistryDb db, HttpContext http, CancellationToken ct)
     {
         var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
         if (child is null) return Problems.NotFound(TKind.Name, id);
-        if (Preconditions.Check(ifMatch, child.Version) is { } failed) return failed;
+        if (Preconditions.Check(ifMatch, child.Version, request.Version) is { } failed) return failed;
+        if (request.CaseId is { } caseId && caseId != child.CaseId)
+            return Problems.Invalid("caseId", $"Is '{caseId}' but this {TKind.Name} belongs to case '{child.CaseId}', and stays with it. It is read-only: leave it out, or send the value you read.");
 
         TKind.Apply(request, child);
         await db.SaveChangesAsync(ct);

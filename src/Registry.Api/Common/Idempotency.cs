@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -38,6 +39,7 @@ public static class Idempotency
         public int Status { get; init; }
         public string? Location { get; init; }
         public byte[]? Body { get; init; }
+        public string? ContentType { get; init; }
     }
 
     private static async ValueTask<object?> Filter(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
@@ -65,21 +67,22 @@ public static class Idempotency
                     detail: "Retry after a moment: you will get its response.");
 
             var stored = await db.Database.SqlQuery<Stored>($"""
-                SELECT request_hash AS "RequestHash", status AS "Status", location AS "Location", body AS "Body"
+                SELECT request_hash AS "RequestHash", status AS "Status", location AS "Location", body AS "Body",
+                       content_type AS "ContentType"
                 FROM idempotent_requests WHERE api_key_id = {apiKey} AND idempotency_key = {key}
                 """).SingleOrDefaultAsync(ct);
             if (stored is not null)
                 return CryptographicOperations.FixedTimeEquals(stored.RequestHash, hash)
-                    ? new Replay(stored.Status, stored.Location, stored.Body)
+                    ? new Replay(stored.Status, stored.Location, stored.Body, stored.ContentType)
                     : TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused with a different request.",
                         detail: "This key was first used with another body or path; use a new Idempotency-Key for a new request.");
 
             var result = await next(invocation);
-            var (status, location, body) = Capture(result, json);
+            var (status, location, body, contentType) = Capture(result, json);
             if (status < 500)
                 await db.Database.ExecuteSqlAsync($"""
-                    INSERT INTO idempotent_requests (api_key_id, idempotency_key, request_hash, status, location, body)
-                    VALUES ({apiKey}, {key}, {hash}, {status}, {location}, {body})
+                    INSERT INTO idempotent_requests (api_key_id, idempotency_key, request_hash, status, location, body, content_type)
+                    VALUES ({apiKey}, {key}, {hash}, {status}, {location}, {body}, {contentType})
                     """, ct);
             await transaction.CommitAsync(ct);
             return result;
@@ -89,28 +92,38 @@ public static class Idempotency
     private static async Task<byte[]> HashAsync(HttpRequest request, CancellationToken ct)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
         if (request.Body.CanSeek)
         {
             request.Body.Position = 0;
             var buffer = new byte[8192];
             int read;
             while ((read = await request.Body.ReadAsync(buffer, ct)) > 0) sha.AppendData(buffer, 0, read);
+            // Rewound for a handler that reads the body itself (the FHIR import): it would otherwise read nothing.
+            request.Body.Position = 0;
         }
         return sha.GetHashAndReset();
     }
 
-    private static (int Status, string? Location, byte[]? Body) Capture(object? result, JsonSerializerOptions json)
+    private static (int Status, string? Location, byte[]? Body, string? ContentType) Capture(object? result, JsonSerializerOptions json)
     {
         var inner = result is INestedHttpResult nested ? nested.Result : result;
         var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         var location = inner?.GetType().GetProperty("Location")?.GetValue(inner) as string;
-        var body = inner is IValueHttpResult { Value: { } value } ? JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), json) : null;
-        return (status, location, body);
+        return inner switch
+        {
+            // Text written as is, e.g. a FHIR Bundle or OperationOutcome with its own media type.
+            ContentHttpResult { ResponseContent: { } text } content => (status, location, Encoding.UTF8.GetBytes(text), content.ContentType),
+            IValueHttpResult { Value: { } value } => (status, location, JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), json),
+                status >= 400 ? ProblemJsonWriter.MediaType : JsonMediaType),
+            _ => (status, location, null, null),
+        };
     }
 
+    private const string JsonMediaType = "application/json; charset=utf-8";
+
     /// <summary>The stored first response, sent again with Idempotent-Replayed: true.</summary>
-    private sealed class Replay(int status, string? location, byte[]? body) : IResult
+    private sealed class Replay(int status, string? location, byte[]? body, string? contentType) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
@@ -118,7 +131,7 @@ public static class Idempotency
             http.Response.Headers[ReplayedHeader] = "true";
             if (location is not null) http.Response.Headers.Location = location;
             if (body is null) return;
-            http.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json; charset=utf-8";
+            http.Response.ContentType = contentType ?? (status >= 400 ? ProblemJsonWriter.MediaType : JsonMediaType);
             await http.Response.Body.WriteAsync(body);
         }
     }

@@ -6,8 +6,9 @@ namespace Registry.Api.Common;
 public static class JsonSetup
 {
     /// <summary>
-    /// Strict JSON: kebab-case enums, no unknown members (a client cannot smuggle in id, version or
-    /// createdAt), no duplicate keys, no numbers in strings. Failures surface as 400 naming the path.
+    /// Strict JSON: kebab-case enums, no unknown members (the read-only ones a GET answers are declared by
+    /// <see cref="ReadOnlyMembers"/>, accepted and ignored), no duplicate keys, no numbers in strings. Failures
+    /// surface as 400 naming the path.
     /// </summary>
     public static IServiceCollection AddRegistryJson(this IServiceCollection services)
     {

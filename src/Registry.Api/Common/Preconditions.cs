@@ -34,16 +34,25 @@ public static partial class Preconditions
 
     public static string ETag(int version) => $"W/\"{version}\"";
 
-    /// <summary>Null when <paramref name="ifMatch"/> names <paramref name="current"/>; else the 428 or 412 to answer.</summary>
-    public static ProblemHttpResult? Check(string? ifMatch, int current)
+    /// <summary>
+    /// Null when <paramref name="ifMatch"/> names <paramref name="current"/> and the body's read-only
+    /// <paramref name="sentVersion"/>, if any, is that version too; else the 428 or 412 to answer.
+    /// </summary>
+    public static ProblemHttpResult? Check(string? ifMatch, int current, int? sentVersion = null)
     {
         if (string.IsNullOrWhiteSpace(ifMatch))
             return TypedResults.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "If-Match is required.",
                 detail: $"Send the ETag of your last read as If-Match (this resource is now at {ETag(current)}), so a concurrent change is never overwritten.");
-        if (ifMatch.Trim() == "*" || Versions().Matches(ifMatch).Any(m => int.Parse(m.Groups["v"].Value) == current)) return null;
-        return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The resource has changed.",
-            detail: $"If-Match was {ifMatch} but the resource is now at {ETag(current)}; read it again and reapply your change.",
-            extensions: new Dictionary<string, object?> { ["currentVersion"] = current });
+        if (ifMatch.Trim() != "*" && !Versions().Matches(ifMatch).Any(m => int.Parse(m.Groups["v"].Value) == current))
+            return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The resource has changed.",
+                detail: $"If-Match was {ifMatch} but the resource is now at {ETag(current)}; read it again and reapply your change.",
+                extensions: new Dictionary<string, object?> { ["currentVersion"] = current });
+        if (sentVersion is { } sent && sent != current)
+            return TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The body's version is not the one If-Match names.",
+                detail: $"The body says version {sent} but If-Match was {ifMatch} and the resource is at {ETag(current)}; " +
+                        "send back the body and the ETag of the same read.",
+                extensions: new Dictionary<string, object?> { ["currentVersion"] = current });
+        return null;
     }
 
     [GeneratedRegex("""(W/)?"(?<v>\d{1,9})"\s*(,|$)""")]

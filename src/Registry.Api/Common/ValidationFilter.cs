@@ -37,6 +37,7 @@ public static class ValidationFilter
             foreach (var (index, validatorType) in targets)
             {
                 if (invocation.Arguments[index] is not { } argument) continue;
+                if (argument is ReadOnlyMembers members) AddContradictedRoute(members, invocation.HttpContext.Request.RouteValues, errors);
                 var validator = (IValidator)invocation.HttpContext.RequestServices.GetRequiredService(validatorType);
                 var result = await validator.ValidateAsync(new ValidationContext<object>(argument), invocation.HttpContext.RequestAborted);
                 foreach (var failure in result.Errors)
@@ -51,6 +52,13 @@ public static class ValidationFilter
                 : TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
                     title: "The request has invalid fields.");
         };
+    }
+
+    /// <summary>A read-only id sent back on PUT must be the route's: a body read from one resource and sent to another is refused.</summary>
+    private static void AddContradictedRoute(ReadOnlyMembers members, RouteValueDictionary route, Dictionary<string, List<string>> errors)
+    {
+        if (members.Id is not { } sent || !route.TryGetValue("id", out var value) || !Guid.TryParse(value?.ToString(), out var routed) || routed == sent) return;
+        errors["id"] = [$"Is '{sent}' but the route names '{routed}'. It is read-only: leave it out, or send the id you read."];
     }
 
     /// <summary>FluentValidation reports "Medications[0].Dose.Amount"; clients send "medications[0].dose.amount".</summary>

@@ -11,7 +11,7 @@ namespace Registry.Api.Diagnostics;
 /// <param name="Measurements">Measured values with UCUM units (Cel, mm[Hg], /min).</param>
 public sealed record DiagnosticRequest(
     DiagnosticKind? Kind, int? Day, DiagnosticResult? Result, List<string>? Findings, string? Summary,
-    List<MeasurementRequest>? Measurements);
+    List<MeasurementRequest>? Measurements) : CaseChildReadOnlyMembers;
 
 /// <param name="Name">What was measured, e.g. body-temperature, systolic-blood-pressure.</param>
 /// <param name="Value">The number.</param>

@@ -6,8 +6,9 @@ namespace Registry.Api.Diagnostics;
 /// <summary>Validates a diagnostic on its own route and inside a whole case document (diagnostics[i]).</summary>
 public sealed class DiagnosticRequestValidator : AbstractValidator<DiagnosticRequest>
 {
-    public DiagnosticRequestValidator()
+    public DiagnosticRequestValidator(IValidator<ReadOnlyMembers> readOnly)
     {
+        Include(readOnly);
         RuleFor(d => d.Kind).Required();
         RuleFor(d => d.Result).Required();
         RuleFor(d => d.Day).Day();

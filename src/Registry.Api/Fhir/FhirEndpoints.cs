@@ -52,13 +52,14 @@ public static class FhirEndpoints
                 (`Bundle.entry[3].resource.gender`) and the registry field, and nothing is stored: 400 for a body that
                 is not a transaction Bundle, 422 for one the registry cannot hold, 409 when the hospital already has
                 the Encounter's sourceCaseId. Accepts `application/fhir+json` and `application/json`; any other
-                media type is refused by routing with a 415 problem+json.
+                media type is refused by routing with a 415 OperationOutcome. Every error on the FHIR routes, 401 and
+                403 included, is an OperationOutcome, whatever the request's Accept header.
                 """)
             .Accepts<JsonObject>(FhirSystems.MediaType, "application/json")
             .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status409Conflict, FhirSystems.MediaType)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<JsonObject>(StatusCodes.Status415UnsupportedMediaType, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status422UnprocessableEntity, FhirSystems.MediaType)
             .WithMetadata(new FhirExample(null, FhirExampleKind.Transaction))
             .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.TransactionResponse))

@@ -4,7 +4,7 @@ namespace Registry.Api.Hospitals;
 /// <param name="Name">The hospital's name, as it publishes it.</param>
 /// <param name="City">City, if known.</param>
 /// <param name="Country">Country, if known.</param>
-public sealed record HospitalRequest(string? Name, string? City, string? Country);
+public sealed record HospitalRequest(string? Name, string? City, string? Country) : Common.ReadOnlyMembers;
 
 /// <summary>A stored hospital.</summary>
 public sealed record HospitalResponse(

@@ -68,7 +68,7 @@ public static class HospitalEndpoints
     {
         var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
         if (hospital is null) return Problems.NotFound("hospital", id);
-        if (Preconditions.Check(ifMatch, hospital.Version) is { } failed) return failed;
+        if (Preconditions.Check(ifMatch, hospital.Version, request.Version) is { } failed) return failed;
         request.Apply(hospital);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(hospital.ToResponse());

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Registry.Api.Common;
 using Registry.Api.Vocabulary;
 
@@ -18,7 +19,24 @@ namespace Registry.Api.Medications;
 /// <param name="Ending">How it ended: completed, tapered, stopped or ongoing.</param>
 public sealed record MedicationRequest(
     string? Drug, string? ProductName, Route? Route, string? Form, DoseRequest? Dose, string? Frequency,
-    int? StartDay, int? EndDay, Setting? Setting, string? Purpose, List<AdjustmentRequest>? Adjustments, Ending? Ending);
+    int? StartDay, int? EndDay, Setting? Setting, string? Purpose, List<AdjustmentRequest>? Adjustments, Ending? Ending)
+    : CaseChildReadOnlyMembers
+{
+    /// <summary>Read-only: the drug's name, from the vocabulary. Ignored on PUT; refused on POST.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DrugName { get; init; }
+
+    /// <summary>Read-only: the drug's ATC code, from the vocabulary. Ignored on PUT; refused on POST.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AtcCode { get; init; }
+
+    /// <summary>Read-only: the drug's class, from the vocabulary. Ignored on PUT; refused on POST.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DrugClass { get; init; }
+
+    public override IEnumerable<string> Sent() => base.Sent()
+        .Concat(new[] { ("drugName", DrugName), ("atcCode", AtcCode), ("drugClass", DrugClass) }.Where(m => m.Item2 is not null).Select(m => m.Item1));
+}
 
 /// <param name="Amount">The amount, greater than 0.</param>
 /// <param name="Unit">Its UCUM unit, e.g. mg, ug, mL.</param>

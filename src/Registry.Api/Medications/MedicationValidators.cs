@@ -13,8 +13,9 @@ public sealed class MedicationRequestValidator : AbstractValidator<MedicationReq
 {
     private static readonly AdjustmentRequestValidator Adjustment = new();
 
-    public MedicationRequestValidator(DrugCatalog catalog)
+    public MedicationRequestValidator(DrugCatalog catalog, IValidator<ReadOnlyMembers> readOnly)
     {
+        Include(readOnly);
         RuleFor(m => m.Drug).Cascade(CascadeMode.Stop)
             .RequiredText(60)
             .MustAsync((code, ct) => catalog.IsKnownAsync(code!, ct))

@@ -12,7 +12,7 @@ namespace Registry.Api.Outcomes;
 /// <param name="Notes">Anything else said at the assessment.</param>
 public sealed record OutcomeRequest(
     int? Day, AssessmentMethod? Method, OutcomeStatus? Status, SeverityRequest? Severity, bool? Recurrence,
-    List<string>? ResidualFindings, string? Notes);
+    List<string>? ResidualFindings, string? Notes) : CaseChildReadOnlyMembers;
 
 /// <param name="Scale">smc (grade 1–4), jankovic (0–8), hfs-7 (0–28), hfs-30 (0–120) or other.</param>
 /// <param name="Score">The score, within the scale's range.</param>

@@ -6,8 +6,9 @@ namespace Registry.Api.Outcomes;
 /// <summary>Validates an outcome assessment on its own route and inside a whole case document (outcomes[i]).</summary>
 public sealed class OutcomeRequestValidator : AbstractValidator<OutcomeRequest>
 {
-    public OutcomeRequestValidator()
+    public OutcomeRequestValidator(IValidator<ReadOnlyMembers> readOnly)
     {
+        Include(readOnly);
         RuleFor(o => o.Day).Required().Day();
         RuleFor(o => o.Method).Required();
         RuleFor(o => o.Status).Required();

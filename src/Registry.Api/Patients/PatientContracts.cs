@@ -11,7 +11,7 @@ namespace Registry.Api.Patients;
 /// <param name="Pseudonym">The hospital's pseudonymous reference for the patient; unique within the hospital.</param>
 /// <param name="Sex">male, female, other or unknown.</param>
 /// <param name="BirthYear">Year of birth, if known (no full birth dates are stored).</param>
-public sealed record PatientRequest(Guid? HospitalId, string? Pseudonym, Sex? Sex, int? BirthYear);
+public sealed record PatientRequest(Guid? HospitalId, string? Pseudonym, Sex? Sex, int? BirthYear) : ReadOnlyMembers;
 
 /// <summary>A stored patient.</summary>
 public sealed record PatientResponse(

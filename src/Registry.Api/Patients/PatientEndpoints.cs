@@ -105,7 +105,7 @@ public static class PatientEndpoints
     {
         var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null) return Problems.NotFound("patient", id);
-        if (Preconditions.Check(ifMatch, patient.Version) is { } failed) return failed;
+        if (Preconditions.Check(ifMatch, patient.Version, request.Version) is { } failed) return failed;
         var (hospital, forbidden) = caller.HospitalForWrite(request.HospitalId);
         if (forbidden is not null) return forbidden;
         request = request with { HospitalId = hospital };

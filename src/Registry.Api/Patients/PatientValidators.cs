@@ -8,8 +8,9 @@ public sealed class PatientRequestValidator : AbstractValidator<PatientRequest>
     public const int MaxPseudonymLength = 100;
     public const int FirstBirthYear = 1900;
 
-    public PatientRequestValidator(TimeProvider clock, IHttpContextAccessor http)
+    public PatientRequestValidator(TimeProvider clock, IHttpContextAccessor http, IValidator<ReadOnlyMembers> readOnly)
     {
+        Include(readOnly);
         // A hospital key's patients belong to its hospital; only admins must say which hospital.
         RuleFor(p => p.HospitalId).Required().When(_ => Security.Caller.Current(http).TenantHospitalId is null);
         RuleFor(p => p.Pseudonym).RequiredText(MaxPseudonymLength);

@@ -69,8 +69,11 @@ public sealed class FhirBulkExportTests(RegistryApp app) : IClassFixture<Registr
     }
 
     [Fact]
-    public async Task Invalid_filters_are_a_400_naming_the_parameter()
+    public async Task Invalid_filters_are_a_400_operation_outcome_naming_each_parameter()
     {
-        await (await _client.GetAsync("/api/v1/fhir/$export?sex=m&drug=nope")).ReadValidationProblem("sex", "drug");
+        var response = await _client.GetAsync("/api/v1/fhir/$export?sex=m&drug=nope");
+
+        await response.ReadOutcome(HttpStatusCode.BadRequest, "sex");
+        await response.ReadOutcome(HttpStatusCode.BadRequest, "drug");
     }
 }

@@ -211,13 +211,13 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
-    public async Task Other_media_types_are_a_415_and_store_nothing()
+    public async Task Other_media_types_are_a_415_operation_outcome_and_store_nothing()
     {
         var bundle = await TransactionBundle(Guid.Parse(FhirExportTests.Harbin));
         NewSourceCaseId(bundle, "-text");
         var before = await Counts();
 
-        await (await Post(bundle, "text/plain")).ReadProblem(HttpStatusCode.UnsupportedMediaType);
+        await (await Post(bundle, "text/plain")).ReadOutcome(HttpStatusCode.UnsupportedMediaType, "", "Unsupported Media Type");
 
         Assert.Equal(before, await Counts());
     }

@@ -73,6 +73,6 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
 
         Assert.Equal(before + 2, await app.QuerySingleAsync<long>($"SELECT count(*) FROM audit_log WHERE action = 'read' AND resource_id = '{Harbin}'"));
         Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
-        await (await app.ClientWithKey(null).GetAsync("/api/v1/fhir/$export")).ReadProblem(HttpStatusCode.Unauthorized);
+        await (await app.ClientWithKey(null).GetAsync("/api/v1/fhir/$export")).ReadOutcome(HttpStatusCode.Unauthorized, "", "API key");
     }
 }
