@@ -21,6 +21,7 @@ public static class FhirSetup
     {
         services.ConfigureSwaggerGen(options =>
         {
+            options.OperationFilter<FhirErrorResponses>();
             options.OperationFilter<FhirExamples>();
             options.DocumentFilter<NoJsonNodeSchemas>();
         });
@@ -81,6 +82,31 @@ public static class FhirSetup
             ]),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// On the FHIR routes every error is an OperationOutcome (<see cref="FhirProblemWriter"/>), so each error status
+    /// declared for them, by the route or by the registry-wide status filter, is described as one.
+    /// </summary>
+    private sealed class FhirErrorResponses : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.Responses is null || !FhirProblemWriter.IsFhirRoute(new PathString("/" + context.ApiDescription.RelativePath))) return;
+            var outcome = FhirSchemas.For(FhirExampleKind.NotFound, context.SchemaRepository, context.Document);
+            foreach (var (status, response) in operation.Responses)
+            {
+                if (int.TryParse(status, out var code) && code >= 400 && response is OpenApiResponse declared)
+                    declared.Content = new Dictionary<string, IOpenApiMediaType>
+                    {
+                        [FhirSystems.MediaType] = new OpenApiMediaType
+                        {
+                            Schema = outcome,
+                            Example = OperationOutcomes.One(FhirProblemWriter.IssueCode(code), "", declared.Description ?? ""),
+                        },
+                    };
+            }
+        }
     }
 
     /// <summary>The FHIR routes' JsonObject bodies are described by <see cref="FhirSchemas"/>; JsonNode's own members are no contract.</summary>

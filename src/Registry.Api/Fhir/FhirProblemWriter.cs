@@ -29,7 +29,7 @@ public sealed class FhirProblemWriter : IProblemDetailsWriter
     }
 
     /// <summary>The http://hl7.org/fhir/issue-type code closest to the status.</summary>
-    private static string IssueCode(int status) => status switch
+    public static string IssueCode(int status) => status switch
     {
         StatusCodes.Status400BadRequest => "invalid",
         StatusCodes.Status401Unauthorized => "login",
