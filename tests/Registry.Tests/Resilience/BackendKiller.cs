@@ -17,6 +17,7 @@ namespace Registry.Tests.Resilience;
 /// </summary>
 public sealed class BackendKiller(IHttpContextAccessor accessor, string adminConnectionString) : IDbCommandInterceptor, IDbTransactionInterceptor
 {
+    public const string IdHeader = "X-Test-Kill-Id";
     public const string AtHeader = "X-Test-Kill-At";
     public const string ModeHeader = "X-Test-Kill-Mode";
     public const string AckLost = "ack-lost";
@@ -24,8 +25,8 @@ public sealed class BackendKiller(IHttpContextAccessor accessor, string adminCon
 
     private readonly ConcurrentDictionary<string, string> _fired = new();
 
-    /// <summary>The event at which the request with this Idempotency-Key was hit; null when it caused fewer events than asked.</summary>
-    public string? FiredAt(string idempotencyKey) => _fired.GetValueOrDefault(idempotencyKey);
+    /// <summary>The event at which the request with this X-Test-Kill-Id was hit; null when it caused fewer events than asked.</summary>
+    public string? FiredAt(string id) => _fired.GetValueOrDefault(id);
 
     public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken ct = default)
@@ -109,7 +110,7 @@ public sealed class BackendKiller(IHttpContextAccessor accessor, string adminCon
         http.Items[Count] = count;
         if (count != at) return false;
 
-        _fired[http.Request.Headers["Idempotency-Key"].ToString()] = $"#{count} {what}";
+        _fired[http.Request.Headers[IdHeader].ToString()] = $"#{count} {what}";
         var pid = ((NpgsqlConnection)context.Database.GetDbConnection()).ProcessID;
         await using var admin = new NpgsqlConnection(adminConnectionString);
         await admin.OpenAsync();

@@ -34,14 +34,17 @@ public sealed class WriteFaultInjectionTests(WriteFaultInjectionTests.FaultApp a
 {
     private readonly HttpClient _client = app.CreateClient();
 
-    /// <summary>One kind of write: what to send (given a tag that makes it unique) and how many times its effect is stored.</summary>
-    private sealed record Write(Func<string, HttpRequestMessage> Request, Func<string, Task<int>> TimesStored);
+    /// <summary>
+    /// One kind of write: what to send (given a tag that makes it unique), how many times its effect is stored, and
+    /// whether it takes an Idempotency-Key (bulk uploads do not: each chunk is its own transaction).
+    /// </summary>
+    private sealed record Write(Func<string, HttpRequestMessage> Request, Func<string, Task<int>> TimesStored, bool Idempotent = true);
 
     [Fact]
     public async Task A_whole_case_post_is_stored_once_or_not_at_all_wherever_its_connection_dies() =>
         await KillEverywhereAsync("case", new Write(
             tag => Json(HttpMethod.Post, "/api/v1/cases", NewCase(tag)),
-            tag => Count("SELECT count(*)::int FROM cases c JOIN patients p ON p.id = c.patient_id WHERE p.pseudonym = @tag", tag)));
+            CasesOf));
 
     [Fact]
     public async Task A_patient_post_is_stored_once_or_not_at_all_wherever_its_connection_dies() =>
@@ -120,6 +123,26 @@ public sealed class WriteFaultInjectionTests(WriteFaultInjectionTests.FaultApp a
             tag => Count("SELECT count(*)::int FROM cases WHERE source_case_id = @tag", tag)));
     }
 
+    [Fact]
+    public async Task A_bulk_upload_stores_each_line_once_or_not_at_all_wherever_its_connection_dies() =>
+        await KillEverywhereAsync("bulk", new Write(
+            tag =>
+            {
+                // One line with a sourceCaseId, one without: a retried chunk must not store either twice.
+                var lines = new[] { NewCase($"{tag}-a") with { SourceCaseId = tag }, NewCase($"{tag}-b") }
+                    .Select(document => System.Text.Json.JsonSerializer.Serialize(document, RegistryApp.Json));
+                return new HttpRequestMessage(HttpMethod.Post, "/api/v1/cases/bulk")
+                {
+                    Content = new StringContent(string.Join("\n", lines) + "\n", Encoding.UTF8, "application/x-ndjson"),
+                };
+            },
+            async tag =>
+            {
+                int[] stored = [await CasesOf($"{tag}-a"), await CasesOf($"{tag}-b")];
+                return stored.Distinct().Count() == 1 ? stored[0] : -1; // both lines, or neither
+            },
+            Idempotent: false));
+
     /// <summary>
     /// Sends the write once per point its connection can die at — N = 1, 2, … until the write finishes before
     /// reaching the Nth — in both modes, and checks each answer against what is stored.
@@ -135,12 +158,13 @@ public sealed class WriteFaultInjectionTests(WriteFaultInjectionTests.FaultApp a
                 var key = Guid.NewGuid().ToString();
 
                 var first = write.Request(tag);
-                first.Headers.Add("Idempotency-Key", key);
+                if (write.Idempotent) first.Headers.Add("Idempotency-Key", key);
+                first.Headers.Add(BackendKiller.IdHeader, tag);
                 first.Headers.Add(BackendKiller.AtHeader, n.ToString());
                 first.Headers.Add(BackendKiller.ModeHeader, mode);
                 using var response = await _client.SendAsync(first);
                 var body = await response.Content.ReadAsStringAsync();
-                var firedAt = app.Killer.FiredAt(key);
+                var firedAt = app.Killer.FiredAt(tag);
                 var context = $"{kind}, {mode} at {firedAt ?? $"#{n} (not reached)"}: {(int)response.StatusCode} {body}";
                 output.WriteLine(context.Length > 300 ? context[..300] : context);
 
@@ -154,6 +178,13 @@ public sealed class WriteFaultInjectionTests(WriteFaultInjectionTests.FaultApp a
                     Assert.True(await write.TimesStored(tag) == 0, $"Answered 503 but stored — {context}");
                 }
 
+                if (!write.Idempotent)
+                {
+                    if (response.IsSuccessStatusCode)
+                        Assert.All(body.Split('\n', StringSplitOptions.RemoveEmptyEntries)[..^1], line => Assert.Contains("\"status\":\"created\"", line));
+                    if (firedAt is null) break;
+                    continue;
+                }
                 var retry = write.Request(tag);
                 retry.Headers.Add("Idempotency-Key", key);
                 using var again = await _client.SendAsync(retry);
@@ -171,6 +202,9 @@ public sealed class WriteFaultInjectionTests(WriteFaultInjectionTests.FaultApp a
             }
         }
     }
+
+    private Task<int> CasesOf(string pseudonym) =>
+        Count("SELECT count(*)::int FROM cases c JOIN patients p ON p.id = c.patient_id WHERE p.pseudonym = @tag", pseudonym);
 
     private static CaseDocument NewCase(string tag) => CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: tag);
 
