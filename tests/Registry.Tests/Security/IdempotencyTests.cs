@@ -10,7 +10,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 
-public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryApp>
+/// <summary>Through a real Kestrel server, so a body of unknown length arrives chunked (see ChunkedJson).</summary>
+public sealed class IdempotencyTests(KestrelRegistryApp app) : IClassFixture<KestrelRegistryApp>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -184,7 +185,7 @@ public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryAp
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM idempotent_requests WHERE idempotency_key = 'key-too-large'"));
     }
 
-    /// <summary>A JSON body of unknown length: the server sees no Content-Length, as with Transfer-Encoding: chunked.</summary>
+    /// <summary>A JSON body of unknown length, which HttpClient sends with Transfer-Encoding: chunked and no Content-Length.</summary>
     private sealed class ChunkedJson : HttpContent
     {
         private readonly byte[] _body;
