@@ -43,10 +43,10 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 var app = builder.Build();
 
 app.UseRequestIds();
-app.UseIdempotencyBuffering();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseBodySizeLimit();
+app.UseIdempotencyBuffering();
 app.UseRegistryOpenApi();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Registry.Api.Audit;
 using Registry.Api.Cases;
@@ -104,9 +105,13 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
         return end - start;
     }
 
-    /// <summary>One transaction; the execution strategy may run it again after a transient failure, so each try starts afresh.</summary>
+    /// <summary>
+    /// One transaction; the execution strategy may run it again after a transient failure, so each try starts afresh.
+    /// A failure may come after the COMMIT reached the server (its acknowledgement lost): before trying again the
+    /// strategy asks whether the run's first case is stored, since the run's ids are fixed and commit together.
+    /// </summary>
     private Task StoreAsync(NewRows rows, CancellationToken ct) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(rows, async (_, rows, ct) =>
         {
             db.ChangeTracker.Clear();
             var now = DateTimeOffset.UtcNow;
@@ -140,7 +145,13 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
                 await db.SaveChangesAsync(ct);
             }
             await transaction.CommitAsync(ct);
-        });
+            return true;
+        }, async (_, rows, ct) =>
+        {
+            db.ChangeTracker.Clear();
+            var firstId = rows.Cases[0].Id;
+            return new ExecutionResult<bool>(await db.Cases.IgnoreQueryFilters().AnyAsync(c => c.Id == firstId, ct), true);
+        }, ct);
 
     private async Task<CaseWriteResult> CreateOneAsync(CaseDocument document, CancellationToken ct)
     {

@@ -50,12 +50,14 @@ public static class CaseEndpoints
                 """)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteCase")
             .WithSummary("Delete a case")
             .WithDescription("Deletes the case with its diagnostics, medications and outcomes. The patient is kept. Send If-Match with the ETag of your last read.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Policies.Write);
+            .RequireAuthorization(Policies.Write)
+            .WithIdempotency();
 
         return group;
     }

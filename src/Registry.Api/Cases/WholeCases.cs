@@ -52,11 +52,14 @@ public static class WholeCases
     /// </summary>
     public static async Task<List<Case>> ReadAsync(RegistryDb db, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
+        var callers = db.Database.CurrentTransaction;
         await db.Database.OpenConnectionAsync(ct);
         try
         {
+            // Reopening a dead connection drops the caller's transaction: reading outside it would miss its writes.
+            if (callers is not null) TransactionLostException.ThrowIfLost(db.Database, callers);
             await using var batch = ((NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
-            var ownTransaction = db.Database.CurrentTransaction is null;
+            var ownTransaction = callers is null;
             // Inside the caller's transaction the summary columns (final outcome, drugs) are not refreshed until commit
             // (migration 0014): run those deferred triggers now, so the answer shows what the commit will store.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(ownTransaction ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "SET CONSTRAINTS ALL IMMEDIATE"));

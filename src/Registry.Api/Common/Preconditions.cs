@@ -24,15 +24,19 @@ public static partial class Preconditions
         builder.AddEndpointFilter(async (invocation, next) =>
         {
             var result = await next(invocation);
-            var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is IValueHttpResult { Value: IVersionedResponse versioned })
-                invocation.HttpContext.Response.Headers.ETag = ETag(versioned.Version);
+            if (ETagOf(result) is { } etag) invocation.HttpContext.Response.Headers.ETag = etag;
             return result;
         });
         return builder;
     }
 
     public static string ETag(int version) => $"W/\"{version}\"";
+
+    /// <summary>The ETag of a handler's result: its body's version, when the body is a versioned resource.</summary>
+    public static string? ETagOf(object? result) =>
+        (result is INestedHttpResult nested ? nested.Result : result) is IValueHttpResult { Value: IVersionedResponse versioned }
+            ? ETag(versioned.Version)
+            : null;
 
     /// <summary>
     /// Null when <paramref name="ifMatch"/> names <paramref name="current"/> and the body's read-only

@@ -55,7 +55,7 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
     /// Stamps timestamps, bumps versions and writes an audit row for every created, changed or deleted
     /// resource — all in the same SaveChanges, so the change and its audit row commit together or not at all.
     /// </summary>
-    public override Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var entry in ChangeTracker.Entries<Versioned>())
@@ -96,7 +96,12 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
         AuditLog.AddRange(audited);
         foreach (var entry in ChangeTracker.Entries<Drug>().Where(e => e.State == EntityState.Added))
             entry.Entity.CreatedAt = now;
-        return base.SaveChangesAsync(cancellationToken);
+        var transaction = Database.CurrentTransaction;
+        var saved = await base.SaveChangesAsync(cancellationToken);
+        // Inside a caller's transaction EF Core releases a savepoint last, and ignores a failure to: a connection that
+        // died just then would report success for writes that can no longer commit.
+        if (transaction is not null) TransactionLostException.ThrowIfLost(Database, transaction);
+        return saved;
     }
 
     /// <summary>What saving a new resource stamps on it: version 1, created and updated now.</summary>

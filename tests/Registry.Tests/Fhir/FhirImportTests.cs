@@ -332,4 +332,26 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
         Assert.Equal(before, await Counts());
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases WHERE source_case_id LIKE @s", new { s = $"%-{breakage}" }));
     }
+
+    [Fact]
+    public async Task An_import_retried_with_the_same_idempotency_key_replays_the_transaction_response_and_stores_one_case()
+    {
+        var bundle = await TransactionBundle(Guid.Parse(FhirExportTests.Tiantan));
+        NewSourceCaseId(bundle, "-idempotent");
+        HttpRequestMessage Import() => new(HttpMethod.Post, "/api/v1/fhir")
+        {
+            Content = new StringContent(bundle.ToJsonString(), Encoding.UTF8, "application/fhir+json"),
+            Headers = { { "Idempotency-Key", "fhir-import-retry" } },
+        };
+
+        var first = await _client.SendAsync(Import());
+        var retry = await _client.SendAsync(Import());
+
+        var original = await first.ReadFhir(HttpStatusCode.OK);
+        var replayed = await retry.ReadFhir(HttpStatusCode.OK);
+        Assert.Equal("transaction-response", original.GetProperty("type").GetString());
+        Assert.Equal(original.GetRawText(), replayed.GetRawText());
+        Assert.Equal("true", Assert.Single(retry.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE source_case_id LIKE '%-idempotent'"));
+    }
 }

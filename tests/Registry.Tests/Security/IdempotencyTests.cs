@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Security;
@@ -8,7 +10,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 
-public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryApp>
+/// <summary>Through a real Kestrel server, so a body of unknown length arrives chunked (see ChunkedJson).</summary>
+public sealed class IdempotencyTests(KestrelRegistryApp app) : IClassFixture<KestrelRegistryApp>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -17,6 +20,20 @@ public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryAp
         Content = JsonContent.Create(document, options: RegistryApp.Json),
         Headers = { { "Idempotency-Key", key } },
     };
+
+    /// <summary>The same POST with the body sent chunked (no Content-Length) or with a Content-Length.</summary>
+    private static HttpRequestMessage PostBytes(byte[] body, string key, bool chunked) => new(HttpMethod.Post, "/api/v1/cases")
+    {
+        Content = chunked ? new ChunkedJson(body) : new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } },
+        Headers = { { "Idempotency-Key", key } },
+    };
+
+    /// <summary>The document's JSON, padded with insignificant whitespace to <paramref name="padTo"/> bytes or more.</summary>
+    private static byte[] Json(CaseDocument document, int padTo = 0)
+    {
+        var json = JsonSerializer.Serialize(document, RegistryApp.Json);
+        return Encoding.UTF8.GetBytes(json[..^1] + new string(' ', Math.Max(0, padTo - json.Length)) + "}");
+    }
 
     private static CaseDocument NewCase(string tag) =>
         CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: $"IDEM-{tag}", sourceCaseId: null);
@@ -95,5 +112,101 @@ public sealed class IdempotencyTests(RegistryApp app) : IClassFixture<RegistryAp
         await admin.ReadAs<CaseResponse>(HttpStatusCode.Created);
         await tiantan.ReadAs<CaseResponse>(HttpStatusCode.Created);
         Assert.Equal((1, 1), (await CasesOf("per-key-a"), await CasesOf("per-key-b")));
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task A_retry_with_the_same_body_replays_whatever_the_framing_of_either(bool firstChunked, bool retryChunked)
+    {
+        var tag = $"framing-{firstChunked}-{retryChunked}";
+        // Past the 30 KB the buffer keeps in memory, so the hash also reads the part buffered on disk.
+        var body = Json(NewCase(tag), padTo: 100_000);
+
+        var first = await _client.SendAsync(PostBytes(body, $"key-{tag}", firstChunked));
+        var retry = await _client.SendAsync(PostBytes(body, $"key-{tag}", retryChunked));
+
+        var original = await first.ReadAs<CaseResponse>(HttpStatusCode.Created);
+        var replayed = await retry.ReadAs<CaseResponse>(HttpStatusCode.Created);
+        Assert.Equal(original.Id, replayed.Id);
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal("true", Assert.Single(retry.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(1, await CasesOf(tag));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_same_key_with_a_different_chunked_body_is_a_422_and_creates_nothing(bool firstChunked)
+    {
+        var tag = $"chunked-mismatch-{firstChunked}";
+        var key = $"key-{tag}";
+        await (await _client.SendAsync(PostBytes(Json(NewCase(tag)), key, firstChunked))).ReadAs<CaseResponse>(HttpStatusCode.Created);
+
+        var other = await _client.SendAsync(PostBytes(Json(NewCase(tag) with { AgeAtPresentation = 60 }, padTo: 50_000), key, chunked: true));
+
+        var problem = await other.ReadProblem(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Idempotency-Key reused with a different request.", problem.GetProperty("title").GetString());
+        Assert.False(other.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await CasesOf(tag));
+        Assert.Equal(47, await app.QuerySingleAsync<int>(
+            "SELECT c.age_at_presentation FROM cases c JOIN patients p ON p.id = c.patient_id WHERE p.pseudonym = @pseudonym",
+            new { pseudonym = $"IDEM-{tag}" }));
+    }
+
+    [Fact]
+    public async Task A_replayed_201_carries_every_header_of_the_original()
+    {
+        var body = Json(NewCase("headers"));
+
+        var first = await _client.SendAsync(PostBytes(body, "key-headers", chunked: true));
+        var retry = await _client.SendAsync(PostBytes(body, "key-headers", chunked: true));
+
+        await first.ReadAs<CaseResponse>(HttpStatusCode.Created);
+        await retry.ReadAs<CaseResponse>(HttpStatusCode.Created);
+        Assert.Equal(Assert.Single(first.Headers.GetValues("ETag")), Assert.Single(retry.Headers.GetValues("ETag")));
+        // What differs by nature: the time, the id of each request, and the replay marker itself.
+        var perResponse = new HashSet<string>(["Date", "X-Request-Id", "Idempotent-Replayed"], StringComparer.OrdinalIgnoreCase);
+        SortedDictionary<string, string> Headers(HttpResponseMessage r) => new(r.Headers.Concat(r.Content.Headers)
+            .Where(h => !perResponse.Contains(h.Key)).ToDictionary(h => h.Key, h => string.Join(",", h.Value)));
+        Assert.Equal(Headers(first), Headers(retry));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_1_MiB_with_a_key_is_a_413_and_stores_nothing()
+    {
+        var body = Json(NewCase("too-large"), padTo: 1024 * 1024 + 1);
+
+        var response = await _client.SendAsync(PostBytes(body, "key-too-large", chunked: true));
+
+        await response.ReadProblem(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, await CasesOf("too-large"));
+        Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM idempotent_requests WHERE idempotency_key = 'key-too-large'"));
+    }
+
+    /// <summary>A JSON body of unknown length, which HttpClient sends with Transfer-Encoding: chunked and no Content-Length.</summary>
+    private sealed class ChunkedJson : HttpContent
+    {
+        private readonly byte[] _body;
+
+        public ChunkedJson(byte[] body)
+        {
+            _body = body;
+            Headers.ContentType = new("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            // In pieces, as a chunked upload arrives.
+            for (var at = 0; at < _body.Length; at += 16 * 1024)
+                await stream.WriteAsync(_body.AsMemory(at, Math.Min(16 * 1024, _body.Length - at)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
