@@ -112,7 +112,17 @@ public sealed class PostgresCluster : IAsyncDisposable
         else Run(file, args);
     }
 
-    private static string FindBinaries()
+    private static string FindBinaries() =>
+        LocateBinaries() ?? InstallBinaries() ?? throw new InvalidOperationException(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found after installing Debian's 'postgresql' package.");
+
+    private static string? InstallBinaries()
+    {
+        DebianPackages.Install("postgresql", "no PostgreSQL server binaries (initdb, pg_ctl) on this machine");
+        return LocateBinaries();
+    }
+
+    private static string? LocateBinaries()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")));
@@ -121,9 +131,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
                 .Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
             : null;
-        return debian ?? throw new InvalidOperationException(
-            "PostgreSQL server binaries (initdb, pg_ctl) not found. Install Debian's 'postgresql' package, " +
-            "or set REGISTRY_TEST_ADMIN_CONNECTION to a server's admin connection string.");
+        return debian;
     }
 
     private static void Run(string file, string[] args)
