@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a private Docker engine for CI in the background (Debian's docker.io, installed when missing) and
-# prints its pid; the caller stops it by that pid. Its socket is $HFS_DOCKER_SOCKET, its images live under
+# prints its pid; the caller stops it by that pid. When an engine already answers on the socket it is used as
+# it is and nothing is printed. The socket is $HFS_DOCKER_SOCKET; images live under
 # /var/cache/hfs-registry/docker, so an image built by one CI run is still there for the next on this machine.
 #
 # No iptables rules and no masquerading (nothing here needs to reach out), but the default bridge stays: with
@@ -16,6 +17,11 @@ if ! command -v dockerd >/dev/null 2>&1; then
     sudo=(); [[ "$(id -u)" == 0 ]] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+fi
+
+if DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1; then
+    log "an engine already answers on unix://$socket; using it (and leaving it running)"
+    exit 0
 fi
 
 run_dir="$(dirname "$socket")"

@@ -5,7 +5,7 @@
 # (`-c fsync=off` ...), pg_isready on PATH, port 5432.
 #
 # Usage: .ci/postgres-image.sh [IMAGE]   (default hfs-registry/postgres:15-debian)
-# Needs debootstrap (and a running engine for `docker import`). The root file system is cached as a tarball
+# Needs a running engine for `docker import`; installs debootstrap when missing. The root file system is cached as a tarball
 # under /var/cache/hfs-registry, so a second build on the same machine skips debootstrap; an image the engine
 # already has is kept as it is.
 set -euo pipefail
@@ -21,6 +21,12 @@ if docker image inspect "$image" >/dev/null 2>&1; then
 fi
 
 if [[ ! -s "$rootfs_tar" ]]; then
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        log "installing Debian's debootstrap"
+        sudo=(); [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+        "${sudo[@]}" apt-get update -qq
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    fi
     mkdir -p "$cache"
     root="$(mktemp -d "$cache/rootfs.XXXXXX")"
     trap 'rm -rf "$root"' EXIT
