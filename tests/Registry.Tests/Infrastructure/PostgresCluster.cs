@@ -5,10 +5,10 @@ using System.Net.Sockets;
 namespace Registry.Tests.Infrastructure;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster run from the machine's own binaries (initdb/pg_ctl; as the postgres user when
-/// the tests run as root): a temporary directory, a random port on 127.0.0.1, fsync off. It can be stopped
-/// (immediate stop = a crash, as far as clients see) and started again on the same data directory and port,
-/// which is what outage tests need. Disposing stops it and deletes its directory; a cluster still running when
+/// A throwaway PostgreSQL cluster run from the machine's own binaries (initdb/pg_ctl, from Debian's postgresql
+/// package, installed first when missing; as the postgres user when the tests run as root): a temporary directory,
+/// a random port on 127.0.0.1, fsync off. It can be stopped (immediate stop = a crash, as far as clients see) and
+/// started again on the same data directory and port, which is what outage tests need. Disposing stops it and deletes its directory; a cluster still running when
 /// the process exits is stopped then.
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
