@@ -13,10 +13,7 @@ cache="${HFS_REGISTRY_CACHE:-/var/cache/hfs-registry}"
 log() { printf 'docker-engine: %s\n' "$*" >&2; }
 
 if ! command -v dockerd >/dev/null 2>&1; then
-    log "installing Debian's docker.io"
-    sudo=(); [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+    "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" docker.io
 fi
 
 if DOCKER_HOST="unix://$socket" docker version >/dev/null 2>&1; then

@@ -22,10 +22,7 @@ fi
 
 if [[ ! -s "$rootfs_tar" ]]; then
     if ! command -v debootstrap >/dev/null 2>&1; then
-        log "installing Debian's debootstrap"
-        sudo=(); [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-        "${sudo[@]}" apt-get update -qq
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+        "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" debootstrap
     fi
     mkdir -p "$cache"
     root="$(mktemp -d "$cache/rootfs.XXXXXX")"
