@@ -38,7 +38,10 @@ public static class DebianPackages
         var error = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         if (process.ExitCode != 0)
+        {
+            var said = $"{output.Result}\n{error.Result}".Trim();
             throw new InvalidOperationException(
-                $"apt-get {string.Join(' ', args)} failed ({process.ExitCode}); install it by hand. {error.Result}{output.Result}");
+                $"apt-get {string.Join(' ', args)} failed ({process.ExitCode}); install it by hand. It said, last:\n{said[^Math.Min(3000, said.Length)..]}");
+        }
     }
 }
