@@ -5,7 +5,11 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Health;
 
-/// <summary>The Prometheus scrape endpoint: OpenTelemetry's ASP.NET Core and Npgsql instruments, in text format.</summary>
+/// <summary>
+/// The Prometheus scrape endpoint: OpenTelemetry's ASP.NET Core and Npgsql instruments, in text format. A meter
+/// provider counts every host's requests in the process, so these tests run alone, after the parallel classes.
+/// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
     [Fact]
@@ -47,3 +51,6 @@ public sealed class MetricsTests(RegistryApp app) : IClassFixture<RegistryApp>
             && line.Contains($"http_route=\"{route}\"") && line.Contains($"http_response_status_code=\"{status}\""))
         .Sum(line => long.Parse(line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture));
 }
+
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsRunAlone;
