@@ -17,13 +17,15 @@ public sealed class OtlpExportTests(RegistryApp app) : IClassFixture<RegistryApp
         await using var exporting = app.WithWebHostBuilder(b => b
             .UseSetting("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Address)
             .UseSetting("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-            .UseSetting("OTEL_BSP_SCHEDULE_DELAY", "200"));
+            .UseSetting("OTEL_BSP_SCHEDULE_DELAY", "200")
+            .UseSetting("OTEL_BLRP_SCHEDULE_DELAY", "200"));
 
         Assert.Equal(HttpStatusCode.OK, (await exporting.CreateClient().GetAsync("/api/v1/vocabulary")).StatusCode);
 
-        // Spans leave in batches, every 200 ms here, the request's own once the response is done; give them (and
-        // the machine) up to 30 s.
-        for (var wait = 0; wait < 150 && !collector.Received("/v1/traces").Contains("/api/v1/vocabulary"); wait++)
+        // Spans and log records leave in batches, every 200 ms here, the request's span once the response is done;
+        // give them (and the machine) up to 30 s.
+        for (var wait = 0; wait < 150 && !(collector.Received("/v1/traces").Contains("/api/v1/vocabulary")
+                 && collector.Received("/v1/logs").Length > 0); wait++)
             await Task.Delay(200);
         var traces = collector.Received("/v1/traces");
         Assert.Contains("hfs-registry", traces);          // the service name
