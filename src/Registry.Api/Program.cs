@@ -25,6 +25,7 @@ builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptio
 builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
 
 builder.AddRegistryDatabase();
+builder.AddRegistryTelemetry();
 builder.Services.AddRegistryJson();
 builder.Services.AddRegistryValidators();
 builder.Services.AddRegistryOpenApi();
@@ -72,6 +73,7 @@ api.MapKeys();
 api.MapAudit();
 api.MapFhir();
 app.MapHealth();
+app.MapRegistryMetrics();
 
 await app.PrepareDatabaseAsync();
 app.Run();

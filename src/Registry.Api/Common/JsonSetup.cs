@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FluentValidation;
+using Registry.Api.Cases;
 
 namespace Registry.Api.Common;
 
@@ -28,15 +29,9 @@ public static class JsonSetup
     {
         ValidationFilter.UseJsonPropertyNames();
         ValidatorOptions.Global.LanguageManager.Enabled = false;
-        var validators = typeof(JsonSetup).Assembly.GetTypes()
-            .Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false })
-            .SelectMany(t => t.GetInterfaces()
-                .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>))
-                .Select(i => (service: i, implementation: t)));
         // Singletons: a validator's rules are built once (building them per request was ~7% of a POST's CPU);
         // what they need per request, the caller, they read from the request being served.
-        foreach (var (service, implementation) in validators)
-            services.AddSingleton(service, implementation);
+        services.AddValidatorsFromAssemblyContaining<CaseDocumentValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }
 }

@@ -5,10 +5,10 @@ using System.Net.Sockets;
 namespace Registry.Tests.Infrastructure;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster run from the machine's own binaries (initdb/pg_ctl; as the postgres user when
-/// the tests run as root): a temporary directory, a random port on 127.0.0.1, fsync off. It can be stopped
-/// (immediate stop = a crash, as far as clients see) and started again on the same data directory and port,
-/// which is what outage tests need. Disposing stops it and deletes its directory; a cluster still running when
+/// A throwaway PostgreSQL cluster run from the machine's own binaries (initdb/pg_ctl, from Debian's postgresql
+/// package, installed first when missing; as the postgres user when the tests run as root): a temporary directory,
+/// a random port on 127.0.0.1, fsync off. It can be stopped (immediate stop = a crash, as far as clients see) and
+/// started again on the same data directory and port, which is what outage tests need. Disposing stops it and deletes its directory; a cluster still running when
 /// the process exits is stopped then.
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
@@ -112,7 +112,17 @@ public sealed class PostgresCluster : IAsyncDisposable
         else Run(file, args);
     }
 
-    private static string FindBinaries()
+    private static string FindBinaries() =>
+        LocateBinaries() ?? InstallBinaries() ?? throw new InvalidOperationException(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found after installing Debian's 'postgresql' package.");
+
+    private static string? InstallBinaries()
+    {
+        DebianPackages.Install("postgresql", "no PostgreSQL server binaries (initdb, pg_ctl) on this machine");
+        return LocateBinaries();
+    }
+
+    private static string? LocateBinaries()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")));
@@ -121,9 +131,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
                 .Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
             : null;
-        return debian ?? throw new InvalidOperationException(
-            "PostgreSQL server binaries (initdb, pg_ctl) not found. Install Debian's 'postgresql' package, " +
-            "or set REGISTRY_TEST_ADMIN_CONNECTION to a server's admin connection string.");
+        return debian;
     }
 
     private static void Run(string file, string[] args)

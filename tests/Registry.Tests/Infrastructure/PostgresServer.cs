@@ -5,9 +5,11 @@ using Registry.Api.Data;
 namespace Registry.Tests.Infrastructure;
 
 /// <summary>
-/// The PostgreSQL server the suite runs against: the one named by REGISTRY_TEST_ADMIN_CONNECTION when set,
-/// otherwise a throwaway <see cref="PostgresCluster"/> started once per run and removed when the run ends. It
-/// holds a migrated template database that each test class clones, so classes never see each other's rows.
+/// The PostgreSQL server the suite runs against, started once per run and removed when the run ends: the one
+/// named by REGISTRY_TEST_ADMIN_CONNECTION when set; otherwise a <see cref="PostgresContainer"/> when a Docker
+/// engine answers; otherwise a throwaway <see cref="PostgresCluster"/> from the machine's own binaries. The run's
+/// output says which. It holds a migrated template database that each test class clones, so classes never see
+/// each other's rows.
 /// </summary>
 public sealed class PostgresServer
 {
@@ -42,13 +44,47 @@ public sealed class PostgresServer
 
     private static async Task<PostgresServer> StartAsync()
     {
-        var given = Environment.GetEnvironmentVariable("REGISTRY_TEST_ADMIN_CONNECTION");
-        var server = new PostgresServer(string.IsNullOrWhiteSpace(given) ? PostgresCluster.Start().AdminConnectionString : given);
+        var server = new PostgresServer(await StartServerAsync());
 
         await server.DropDatabaseAsync(TemplateDatabase);
         var template = await server.CreateDatabaseAsync(TemplateDatabase, fromTemplate: false);
         await using (var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(template) { Pooling = false }.ConnectionString))
             await new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync();
         return server;
+    }
+
+    private static async Task<string> StartServerAsync()
+    {
+        var given = Environment.GetEnvironmentVariable("REGISTRY_TEST_ADMIN_CONNECTION");
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            TestLog.Write("PostgreSQL: the server named by REGISTRY_TEST_ADMIN_CONNECTION");
+            return given;
+        }
+
+        // CI sets REGISTRY_TEST_REQUIRE_DOCKER=1 after starting an engine: a silent fallback would leave the
+        // Testcontainers path untested.
+        var requireDocker = Environment.GetEnvironmentVariable("REGISTRY_TEST_REQUIRE_DOCKER") == "1";
+        string why;
+        if (PostgresContainer.DockerAnswers)
+        {
+            try
+            {
+                var connection = await PostgresContainer.StartAsync();
+                TestLog.Write($"PostgreSQL: Testcontainers, image {PostgresContainer.Image}, port {new NpgsqlConnectionStringBuilder(connection).Port}");
+                return connection;
+            }
+            catch (Exception e) when (!requireDocker)
+            {
+                why = $"a Docker engine answers but the container did not start ({e.GetType().Name}: {e.Message})";
+            }
+        }
+        else why = "no Docker engine answers";
+
+        if (requireDocker)
+            throw new InvalidOperationException($"REGISTRY_TEST_REQUIRE_DOCKER=1 but {why}; not falling back to local binaries.");
+        var cluster = PostgresCluster.Start();
+        TestLog.Write($"PostgreSQL: {why}; a throwaway cluster from local binaries, port {cluster.Port}");
+        return cluster.AdminConnectionString;
     }
 }

@@ -7,8 +7,8 @@ namespace Registry.Tests.OpenApi;
 
 /// <summary>
 /// The document passes Stoplight Spectral's standard OpenAPI ruleset (spectral:oas) without errors. Spectral is a
-/// Node.js tool: the test installs the pinned version with npm into a cache directory the first time (CI's .ci/run
-/// makes sure node and npm exist).
+/// Node.js tool: the test installs the pinned version with npm into a cache directory the first time, and Debian's
+/// nodejs and npm first when the machine lacks them.
 /// </summary>
 public sealed class SpectralLintTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
@@ -51,11 +51,15 @@ public sealed class SpectralLintTests(RegistryApp app) : IClassFixture<RegistryA
         if (File.Exists(spectral)) return spectral;
 
         Directory.CreateDirectory(prefix);
+        if (!OnPath("npm")) DebianPackages.Install("npm", "the OpenAPI lint test runs Stoplight Spectral");
         var (exit, _, errors) = await RunAsync("npm", prefix,
             "install", "--prefix", prefix, "--no-audit", "--no-fund", "--ignore-scripts", $"@stoplight/spectral-cli@{SpectralVersion}");
         Assert.True(exit == 0 && File.Exists(spectral), $"npm could not install Spectral into {prefix}:\n{errors}");
         return spectral;
     }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, program)));
 
     private static async Task<(int Exit, string Output, string Errors)> RunAsync(string program, string directory, params string[] arguments)
     {

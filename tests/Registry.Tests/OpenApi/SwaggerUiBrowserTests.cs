@@ -127,7 +127,7 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
             {
                 // Debian's chromium, never a Playwright browser download (none can be fetched here). Playwright
                 // gives every launch a fresh temporary profile (user-data dir) of its own.
-                ExecutablePath = Environment.GetEnvironmentVariable("REGISTRY_TEST_CHROMIUM") ?? "/usr/bin/chromium",
+                ExecutablePath = ChromiumExecutable(),
                 Headless = true,
                 Args =
                 [
@@ -135,6 +135,15 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 ],
             });
+        }
+
+        /// <summary>REGISTRY_TEST_CHROMIUM, or Debian's /usr/bin/chromium, installed when missing.</summary>
+        private static string ChromiumExecutable()
+        {
+            if (Environment.GetEnvironmentVariable("REGISTRY_TEST_CHROMIUM") is { Length: > 0 } given) return given;
+            const string debian = "/usr/bin/chromium";
+            if (!File.Exists(debian)) DebianPackages.Install("chromium", "the Swagger UI tests drive it headless");
+            return debian;
         }
 
         /// <summary>Runs <paramref name="test"/> on a page of a fresh context; screenshots the page if it fails.</summary>
