@@ -80,6 +80,22 @@ public sealed class PostgresCluster : IAsyncDisposable
         IsRunning = false;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and new ones are
+    /// still accepted by the kernel, but nothing answers, as with a server that hangs rather than crashes.
+    /// </summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>Undoes <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        var postmaster = File.ReadLines(Path.Combine(_data, "postmaster.pid")).First().Trim();
+        Run("pkill", [$"-{signal}", "-P", postmaster]);
+        Run("kill", [$"-{signal}", postmaster]);
+    }
+
     /// <summary>The server's log, for a failing test's message.</summary>
     public string ReadLog()
     {
