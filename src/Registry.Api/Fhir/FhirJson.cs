@@ -35,12 +35,6 @@ public static class FhirJson
         Serializer.Serialize(resource, writer);
     }
 
-    public static void Write(Resource resource, Stream output)
-    {
-        using var writer = new Utf8JsonWriter(output, Writer);
-        Serializer.Serialize(resource, writer);
-    }
-
     public static byte[] Bytes(Resource resource)
     {
         var buffer = new ArrayBufferWriter<byte>();
