@@ -131,9 +131,10 @@ public static class FhirEndpoints
         {
             (root, parseIssues) = FhirJson.Parse(body.GetBuffer().AsSpan(0, (int)body.Length));
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or Hl7.Fhir.Utility.CodedException)
         {
-            return OperationOutcomes.Result(OperationOutcomes.One("structure", "Bundle", $"The body is not valid JSON ({ex.Message})."), StatusCodes.Status400BadRequest);
+            // Not JSON, or JSON whose shape the parser cannot follow at all (an object where entry's array belongs).
+            return OperationOutcomes.Result(OperationOutcomes.One("structure", "Bundle", $"The body is not valid FHIR JSON ({ex.Message})."), StatusCodes.Status400BadRequest);
         }
 
         var import = new FhirToCase(await drugs.AllAsync(ct)).Read(root, parseIssues);

@@ -97,12 +97,13 @@ public sealed partial class FhirToCase(IReadOnlyDictionary<string, Drug> drugs)
                 : $"Expected a Bundle, got '{root.TypeName}'. POST /api/v1/fhir takes a transaction Bundle.");
             return Fail(StatusCodes.Status400BadRequest);
         }
-        var parsed = parseIssues.Select(i => (Issue: Describe(i, bundle), Envelope: !InsideResource.IsMatch(Path(i)), Missing: i.ErrorCode == MissingElement)).ToList();
-        if (parsed.Any(p => p.Envelope))
+        // Outside the resources first: until the envelope is sound, even reading Bundle.entry may fail (an object for the array).
+        if (parseIssues.Any(i => !InsideResource.IsMatch(Path(i))))
         {
-            _issues.AddRange(parsed.Select(p => p.Issue));
+            _issues.AddRange(parseIssues.Select(i => Describe(i, null)));
             return Fail(StatusCodes.Status400BadRequest);
         }
+        var parsed = parseIssues.Select(i => (Issue: Describe(i, bundle), Missing: i.ErrorCode == MissingElement)).ToList();
 
         ReadEnvelope(bundle);
         if (_issues.Count > 0) return Fail(StatusCodes.Status400BadRequest);
@@ -123,16 +124,22 @@ public sealed partial class FhirToCase(IReadOnlyDictionary<string, Drug> drugs)
     /// <summary>Firely's code for a required element that is absent (minimum cardinality 1).</summary>
     private const string MissingElement = "PVAL105";
 
-    private static string Path(CodedException issue) => (issue as ExtendedCodedException)?.InstancePath ?? "Bundle";
+    /// <summary>The issue's FHIRPath, from the Bundle (the parser names the root $this, or nothing).</summary>
+    private static string Path(CodedException issue) => (issue as ExtendedCodedException)?.InstancePath switch
+    {
+        null or "" => "Bundle",
+        var root when root.StartsWith("$this", StringComparison.Ordinal) => "Bundle" + root[5..],
+        var path => path,
+    };
 
     /// <summary>A parse issue as an OperationOutcome issue, naming the registry field where the element is one.</summary>
-    private static FhirIssue Describe(CodedException issue, FhirBundle bundle)
+    private static FhirIssue Describe(CodedException issue, FhirBundle? bundle)
     {
         var path = Path(issue);
         var message = (issue as ExtendedCodedException)?.BaseErrorMessage ?? issue.Message;
         var code = issue is ExtendedCodedException extended ? extended.IssueType.GetLiteral() : "invalid";
         if (InsideResource.Match(path) is { Success: true } m && m.Groups[2].Success
-            && bundle.Entry.ElementAtOrDefault(int.Parse(m.Groups[1].Value))?.Resource is { } resource
+            && bundle?.Entry.ElementAtOrDefault(int.Parse(m.Groups[1].Value))?.Resource is { } resource
             && FieldOfElement.TryGetValue($"{resource.TypeName}.{m.Groups[2].Value}", out var field))
             message += $" (registry field {field})";
         return new FhirIssue(code, path, message);

@@ -255,6 +255,23 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
         await duplicateKeys.ReadOutcome(HttpStatusCode.BadRequest, "Bundle");
     }
 
+    [Theory]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": {}}""", "Bundle")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": [null]}""", "Bundle.entry")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": [{"fullUrl": "urn:uuid:5b0c7a4e-0d1f-4b7e-9a8c-3f2e1d0c9b8a", "resource": 5}]}""", "Bundle.entry[0].resource")]
+    [InlineData("""{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "gender": "male"}}]}""", "Bundle.type")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": {"resource": {"resourceType": "Patient", "sex": "male"}}}""", "Bundle.entry")]
+    public async Task Malformed_fhir_json_is_a_400_or_422_naming_the_element_never_a_500(string body, string expression)
+    {
+        var before = await Counts();
+
+        var response = await _client.PostAsync("/api/v1/fhir", new StringContent(body, Encoding.UTF8, "application/fhir+json"));
+
+        Assert.Contains((int)response.StatusCode, new[] { 400, 422 });
+        await response.ReadOutcome(response.StatusCode, expression);
+        Assert.Equal(before, await Counts());
+    }
+
     [Fact]
     public async Task Unknown_or_unsupported_bundle_elements_are_400s_naming_them_and_store_nothing()
     {
