@@ -1,57 +1,83 @@
 using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Statement = Hl7.Fhir.Model.CapabilityStatement;
 
 namespace Registry.Api.Fhir;
 
-/// <summary>What the registry's FHIR interface supports (GET /api/v1/fhir/metadata).</summary>
+/// <summary>What the registry's FHIR interface supports (GET /api/v1/fhir/metadata), with the registry's extensions.</summary>
 public static class CapabilityStatement
 {
     private static readonly string[] Resources =
         ["Bundle", "Organization", "Patient", "Encounter", "Condition", "DiagnosticReport", "Observation", "Medication", "MedicationStatement"];
 
-    public static JsonObject Build(string baseUrl) => FhirJson.Compact(new JsonObject
+    /// <summary>The statement as a JSON tree, for the OpenAPI examples.</summary>
+    public static JsonObject Build(string baseUrl) => FhirJson.Node(For(baseUrl));
+
+    public static Statement For(string baseUrl) => new()
     {
-        ["resourceType"] = "CapabilityStatement",
-        ["url"] = $"{baseUrl}/metadata",
-        ["name"] = "HfsRegistryFhir",
-        ["title"] = "HFS Registry FHIR interface",
-        ["status"] = "active",
-        ["date"] = "2026-11-21",
-        ["publisher"] = "HFS Registry",
-        ["description"] = "Exports registry cases as FHIR R4 Bundles, imports cases from transaction Bundles, and bulk-exports NDJSON. Mapping: docs/fhir.md.",
-        ["kind"] = "instance",
-        ["software"] = new JsonObject { ["name"] = "HFS Registry API" },
-        ["implementation"] = new JsonObject { ["description"] = "HFS Registry FHIR R4 interface", ["url"] = baseUrl },
-        ["fhirVersion"] = FhirSystems.FhirVersion,
-        ["format"] = new JsonArray("json", FhirSystems.MediaType),
-        ["rest"] = new JsonArray(new JsonObject
-        {
-            ["mode"] = "server",
-            ["documentation"] = """
-                One case is one Bundle. GET /api/v1/cases/{id}/fhir returns a case as a collection Bundle
-                (?bundleType=transaction for one ready to POST). POST /api/v1/fhir takes a transaction Bundle and
-                creates the case atomically. GET /api/v1/fhir/$export streams one collection Bundle per line
-                (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters. Resources are not
-                addressable one by one: there are no per-type read or search interactions.
-                """,
-            ["resource"] = new JsonArray(Resources.Select(type => (JsonNode)new JsonObject
+        Url = $"{baseUrl}/metadata",
+        Name = "HfsRegistryFhir",
+        Title = "HFS Registry FHIR interface",
+        Status = PublicationStatus.Active,
+        Date = "2026-11-21",
+        Publisher = "HFS Registry",
+        Description = new Markdown("Exports registry cases as FHIR R4 Bundles, imports cases from transaction Bundles, and bulk-exports NDJSON. Mapping: docs/fhir.md."),
+        Kind = CapabilityStatementKind.Instance,
+        Software = new Statement.SoftwareComponent { Name = "HFS Registry API" },
+        Implementation = new Statement.ImplementationComponent { Description = "HFS Registry FHIR R4 interface", Url = baseUrl },
+        FhirVersion = FHIRVersion.N4_0_1,
+        Format = ["json", FhirSystems.MediaType],
+        Rest =
+        [
+            new Statement.RestComponent
             {
-                ["type"] = type,
-                ["supportedProfile"] = type == "Observation" ? new JsonArray(FhirSystems.VitalSignsProfile) : null,
-                ["documentation"] = type == "Bundle"
-                    ? "Bundles of type collection (export) and transaction (import)."
-                    : $"Carried inside case Bundles; created through the transaction interaction.",
-            }).ToArray()),
-            ["interaction"] = new JsonArray(new JsonObject
-            {
-                ["code"] = "transaction",
-                ["documentation"] = "POST /api/v1/fhir: one case per transaction Bundle, all or nothing.",
-            }),
-            ["operation"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "export",
-                ["definition"] = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
-                ["documentation"] = "Synchronous NDJSON stream, one collection Bundle per case per line; honours the GET /api/v1/cases filters.",
-            }),
-        }),
-    });
+                Mode = Statement.RestfulCapabilityMode.Server,
+                Documentation = new Markdown("""
+                    One case is one Bundle. GET /api/v1/cases/{id}/fhir returns a case as a collection Bundle
+                    (?bundleType=transaction for one ready to POST). POST /api/v1/fhir takes a transaction Bundle and
+                    creates the case atomically. GET /api/v1/fhir/$export streams one collection Bundle per line
+                    (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters. Resources are not
+                    addressable one by one: there are no per-type read or search interactions, except for the registry's
+                    extension definitions (StructureDefinition).
+                    """),
+                Resource = [.. Resources.Select(CaseResource), ExtensionDefinitions(baseUrl)],
+                Interaction =
+                [
+                    new Statement.SystemInteractionComponent
+                    {
+                        Code = Statement.SystemRestfulInteraction.Transaction,
+                        Documentation = new Markdown("POST /api/v1/fhir: one case per transaction Bundle, all or nothing."),
+                    },
+                ],
+                Operation =
+                [
+                    new Statement.OperationComponent
+                    {
+                        Name = "export",
+                        Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        Documentation = new Markdown("Synchronous NDJSON stream, one collection Bundle per case per line; honours the GET /api/v1/cases filters."),
+                    },
+                ],
+            },
+        ],
+    };
+
+    private static Statement.ResourceComponent CaseResource(string type) => new()
+    {
+        Type = type,
+        SupportedProfile = type == "Observation" ? [FhirSystems.VitalSignsProfile] : [],
+        Documentation = new Markdown(type == "Bundle"
+            ? "Bundles of type collection (export) and transaction (import)."
+            : "Carried inside case Bundles; created through the transaction interaction."),
+    };
+
+    /// <summary>The registry's extensions, each readable as a StructureDefinition.</summary>
+    private static Statement.ResourceComponent ExtensionDefinitions(string baseUrl) => new()
+    {
+        Type = "StructureDefinition",
+        Interaction = [new Statement.ResourceInteractionComponent { Code = Statement.TypeRestfulInteraction.Read }],
+        Documentation = new Markdown(
+            $"The registry's extensions, read as {baseUrl}/StructureDefinition/{{id}}:\n\n"
+            + string.Join("\n", FhirExtensions.All.Select(e => $"- `{e.Id}`: {e.Url} ({string.Join(", ", e.Contexts)})"))),
+    };
 }

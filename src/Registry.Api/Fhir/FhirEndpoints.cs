@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
@@ -82,9 +83,23 @@ public static class FhirEndpoints
 
         group.MapGet("/fhir/metadata", Metadata).WithName("GetFhirCapabilityStatement")
             .WithSummary("FHIR CapabilityStatement")
-            .WithDescription("What the registry's FHIR R4 (4.0.1) interface supports: resources, the transaction interaction and $export.")
+            .WithDescription("What the registry's FHIR R4 (4.0.1) interface supports: resources, the transaction interaction, $export and the registry's extensions.")
             .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.CapabilityStatement))
+            .AllowAnonymous();
+
+        group.MapGet("/fhir/StructureDefinition/{id}", GetExtensionDefinition).WithName("GetFhirExtensionDefinition")
+            .WithSummary("A registry extension's StructureDefinition")
+            .WithDescription("""
+                The definition of one of the registry's FHIR extensions (the CapabilityStatement lists them; docs/fhir.md
+                maps each to its registry field): where it may appear and its value type, as a differential on Extension.
+                404 OperationOutcome for an id the registry does not define.
+                """)
+            .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
+            .Produces<JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
+            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(FhirExtensions.Definition(FhirExtensions.All[0])))
+            .WithResponseExample(StatusCodes.Status404NotFound, OperationOutcomes.One("not-found", "",
+                "The registry defines no StructureDefinition 'no-such-extension'; GET /api/v1/fhir/metadata lists its extensions."))
             .AllowAnonymous();
 
         return group;
@@ -100,7 +115,7 @@ public static class FhirEndpoints
         var found = await FhirCases.LoadAsync(db, dataSource, drugs, [id], caller, ct);
         return found.Count == 0
             ? OperationOutcomes.Result(OperationOutcomes.One("not-found", "", $"No case has id '{id}'."), StatusCodes.Status404NotFound)
-            : OperationOutcomes.Result(CaseToFhir.Bundle(found[0], bundleType == "transaction"));
+            : OperationOutcomes.Result(CaseToFhir.Build(found[0], bundleType == "transaction"));
     }
 
     private static async Task<IResult> Import(
@@ -112,17 +127,21 @@ public static class FhirEndpoints
             return OperationOutcomes.Result(OperationOutcomes.One("not-supported", "", "Send the Bundle as application/fhir+json (or application/json)."),
                 StatusCodes.Status415UnsupportedMediaType);
 
-        JsonNode? root;
+        var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, ct);
+        Hl7.Fhir.Model.Resource? root;
+        IReadOnlyList<Hl7.Fhir.Utility.CodedException> parseIssues;
         try
         {
-            root = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }, cancellationToken: ct);
+            (root, parseIssues) = FhirJson.Parse(body.GetBuffer().AsSpan(0, (int)body.Length));
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or Hl7.Fhir.Utility.CodedException)
         {
-            return OperationOutcomes.Result(OperationOutcomes.One("structure", "Bundle", $"The body is not valid JSON ({ex.Message})."), StatusCodes.Status400BadRequest);
+            // Not JSON, or JSON whose shape the parser cannot follow at all (an object where entry's array belongs).
+            return OperationOutcomes.Result(OperationOutcomes.One("structure", "Bundle", $"The body is not valid FHIR JSON ({ex.Message})."), StatusCodes.Status400BadRequest);
         }
 
-        var import = new FhirToCase(await drugs.AllAsync(ct)).Read(root);
+        var import = new FhirToCase(await drugs.AllAsync(ct)).Read(root, parseIssues);
         if (import.Document is not { } document)
             return OperationOutcomes.Result(OperationOutcomes.From(import.Issues), import.Status);
 
@@ -132,7 +151,7 @@ public static class FhirEndpoints
 
         return await writer.CreateAsync(document, null, ct) switch
         {
-            CaseWriteResult.Created created => OperationOutcomes.Result(TransactionResponse(root!, created.Id)),
+            CaseWriteResult.Created created => OperationOutcomes.Result(TransactionResponse((Hl7.Fhir.Model.Bundle)root!, created.Id)),
             CaseWriteResult.Invalid invalid => Unprocessable(import, invalid.Errors.SelectMany(e => e.Value.Select(m => (e.Key, m)))),
             CaseWriteResult.Duplicate duplicate => OperationOutcomes.Result(OperationOutcomes.One("duplicate", import.ExpressionFor("sourceCaseId"),
                 $"This hospital already has a case with sourceCaseId '{duplicate.SourceCaseId}': /api/v1/cases/{duplicate.ExistingId} " +
@@ -151,25 +170,25 @@ public static class FhirEndpoints
             StatusCodes.Status422UnprocessableEntity);
 
     /// <summary>FHIR's answer to a transaction: one response per entry, in entry order, each pointing at the stored case.</summary>
-    private static JsonObject TransactionResponse(JsonNode bundle, Guid caseId) => new()
+    private static Hl7.Fhir.Model.Bundle TransactionResponse(Hl7.Fhir.Model.Bundle bundle, Guid caseId) => new()
     {
-        ["resourceType"] = "Bundle",
-        ["type"] = "transaction-response",
-        ["entry"] = new JsonArray(bundle["entry"]!.AsArray().Select(e => (JsonNode)new JsonObject
+        Type = Hl7.Fhir.Model.Bundle.BundleType.TransactionResponse,
+        Entry = bundle.Entry.Select(e => new Hl7.Fhir.Model.Bundle.EntryComponent
         {
-            ["response"] = new JsonObject
+            Response = new Hl7.Fhir.Model.Bundle.ResponseComponent
             {
-                ["status"] = e?["resource"]?["resourceType"]?.GetValue<string>() == "Organization" ? "200 OK" : "201 Created",
-                ["location"] = $"/api/v1/cases/{caseId}/fhir",
+                Status = e.Resource is Hl7.Fhir.Model.Organization ? "200 OK" : "201 Created",
+                Location = $"/api/v1/cases/{caseId}/fhir",
             },
-        }).ToArray()),
+        }).ToList(),
     };
 
     private static IResult Export(
         [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
         TypedResults.Stream(async body =>
         {
-            var newline = "\n"u8.ToArray();
+            // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases match.
+            var buffer = new ArrayBufferWriter<byte>();
             await foreach (var ids in FhirCases.MatchingIdBatchesAsync(dataSource, filters, caller, ct))
             {
                 // A scope per batch: the DbContext (and what it read) is let go before the next batch.
@@ -178,14 +197,21 @@ public static class FhirEndpoints
                 var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
                 foreach (var source in await FhirCases.LoadAsync(db, dataSource, drugs, ids, caller, ct))
                 {
-                    await using (var writer = new Utf8JsonWriter(body, FhirJson.Writer))
-                        CaseToFhir.Bundle(source, transaction: false).WriteTo(writer);
-                    await body.WriteAsync(newline, ct);
+                    buffer.ResetWrittenCount();
+                    FhirJson.Write(CaseToFhir.Build(source, transaction: false), buffer);
+                    buffer.Write("\n"u8);
+                    await body.WriteAsync(buffer.WrittenMemory, ct);
                 }
                 await body.FlushAsync(ct);
             }
         }, $"{FhirSystems.NdjsonMediaType}");
 
     private static IResult Metadata(HttpRequest request) =>
-        OperationOutcomes.Result(CapabilityStatement.Build($"{request.Scheme}://{request.Host}/api/v1/fhir"));
+        OperationOutcomes.Result(CapabilityStatement.For($"{request.Scheme}://{request.Host}/api/v1/fhir"));
+
+    private static IResult GetExtensionDefinition([Description("The extension's id, e.g. day-offset.")] string id) =>
+        FhirExtensions.ById(id) is { } extension
+            ? OperationOutcomes.Result(FhirExtensions.Definition(extension))
+            : OperationOutcomes.Result(OperationOutcomes.One("not-found", "",
+                $"The registry defines no StructureDefinition '{id}'; GET /api/v1/fhir/metadata lists its extensions."), StatusCodes.Status404NotFound);
 }

@@ -1,11 +1,18 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
 
 namespace Registry.Api.Fhir;
 
-/// <summary>Small builders for FHIR JSON datatypes, and the rule that FHIR JSON never carries null or empty values.</summary>
+/// <summary>
+/// FHIR JSON in and out through Firely's SDK (its System.Text.Json serializer and strict deserializer), and the
+/// ids the mapping derives. Both are stateless and shared: building them reflects over the whole R4 model.
+/// </summary>
 public static class FhirJson
 {
     /// <summary>Compact JSON that keeps text readable (apostrophes, °C, CJK not \u-escaped): FHIR responses are never embedded in HTML.</summary>
@@ -13,21 +20,43 @@ public static class FhirJson
 
     public static readonly JsonWriterOptions Writer = new() { Encoder = Output.Encoder };
 
-    public static JsonObject Coding(string system, string code, string? display = null) =>
-        new() { ["system"] = system, ["code"] = code, ["display"] = display };
+    private static readonly FhirJsonSerializer Serializer = new();
 
-    public static JsonObject Concept(string? text, params JsonObject?[] codings) =>
-        new() { ["coding"] = Array(codings), ["text"] = text };
+    /// <summary>
+    /// Strict: every unknown element, wrong JSON type, invalid literal or code and missing required element is an
+    /// issue. Only an empty array (JSON121) is read as absent: it loses nothing, and "extension": [] is what a client
+    /// leaves after removing the last one.
+    /// </summary>
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict).Ignoring(["JSON121"]));
 
-    public static JsonObject Reference(string fullUrl) => new() { ["reference"] = fullUrl };
+    public static void Write(Resource resource, IBufferWriter<byte> output)
+    {
+        using var writer = new Utf8JsonWriter(output, Writer);
+        Serializer.Serialize(resource, writer);
+    }
 
-    public static JsonObject Quantity(decimal value, string ucum, string? unit = null) =>
-        new() { ["value"] = value, ["unit"] = unit ?? ucum, ["system"] = FhirSystems.Ucum, ["code"] = ucum };
+    public static byte[] Bytes(Resource resource)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(resource, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
 
-    public static JsonObject Extension(string url, string valueType, JsonNode? value) =>
-        new() { ["url"] = url, [valueType] = value };
+    /// <summary>The resource as a JSON tree, for the OpenAPI examples.</summary>
+    public static JsonObject Node(Resource resource) => JsonNode.Parse(Bytes(resource))!.AsObject();
 
-    public static JsonArray Array(IEnumerable<JsonNode?> items) => new(items.Where(i => i is not null).ToArray());
+    /// <summary>
+    /// Reads a FHIR resource. Throws JsonException for text that is not JSON; otherwise returns what could be read
+    /// (null when the body is not a JSON object) with every issue found, each with its FHIRPath.
+    /// </summary>
+    public static (Resource? Resource, IReadOnlyList<CodedException> Issues) Parse(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return (null, []);
+        reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        Deserializer.TryDeserializeResource(ref reader, out var resource, out var issues);
+        return (resource, issues.ToList());
+    }
 
     public static string UrnUuid(Guid id) => $"urn:uuid:{id}";
 
@@ -42,30 +71,5 @@ public static class FhirJson
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50); // version 5-style (name-based)
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(bytes);
-    }
-
-    /// <summary>Removes null values and empty arrays and objects, recursively: FHIR JSON forbids them.</summary>
-    public static T Compact<T>(T node) where T : JsonNode
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (key, value) in obj.ToList())
-                {
-                    if (value is not null) Compact(value);
-                    if (value is null || value is JsonArray { Count: 0 } || value is JsonObject { Count: 0 }
-                        || value is JsonValue v && v.TryGetValue<string>(out var s) && s.Length == 0)
-                        obj.Remove(key);
-                }
-                break;
-            case JsonArray array:
-                for (var i = array.Count - 1; i >= 0; i--)
-                {
-                    if (array[i] is { } item) Compact(item);
-                    if (array[i] is null or JsonObject { Count: 0 }) array.RemoveAt(i);
-                }
-                break;
-        }
-        return node;
     }
 }

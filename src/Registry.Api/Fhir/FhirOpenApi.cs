@@ -21,7 +21,7 @@ public static class FhirSetup
     {
         services.ConfigureSwaggerGen(options =>
         {
-            options.OperationFilter<FhirErrorResponses>();
+            options.OperationFilter<FhirResponseSchemas>();
             options.OperationFilter<FhirExamples>();
             options.DocumentFilter<NoJsonNodeSchemas>();
         });
@@ -86,9 +86,10 @@ public static class FhirSetup
 
     /// <summary>
     /// On the FHIR routes every error is an OperationOutcome (<see cref="FhirProblemWriter"/>), so each error status
-    /// declared for them, by the route or by the registry-wide status filter, is described as one.
+    /// declared for them, by the route or by the registry-wide status filter, is described as one; any other FHIR
+    /// body is at least a FHIR resource (<see cref="FhirExamples"/>, which runs next, names Bundles and the like).
     /// </summary>
-    private sealed class FhirErrorResponses : IOperationFilter
+    private sealed class FhirResponseSchemas : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
@@ -96,7 +97,8 @@ public static class FhirSetup
             var outcome = FhirSchemas.For(FhirExampleKind.NotFound, context.SchemaRepository, context.Document);
             foreach (var (status, response) in operation.Responses)
             {
-                if (int.TryParse(status, out var code) && code >= 400 && response is OpenApiResponse declared)
+                if (response is not OpenApiResponse declared) continue;
+                if (int.TryParse(status, out var code) && code >= 400)
                     declared.Content = new Dictionary<string, IOpenApiMediaType>
                     {
                         [FhirSystems.MediaType] = new OpenApiMediaType
@@ -105,6 +107,8 @@ public static class FhirSetup
                             Example = OperationOutcomes.One(FhirProblemWriter.IssueCode(code), "", declared.Description ?? ""),
                         },
                     };
+                else if (declared.Content?.TryGetValue(FhirSystems.MediaType, out var body) == true && body is OpenApiMediaType media)
+                    media.Schema = FhirSchemas.AnyResource(context.SchemaRepository, context.Document);
             }
         }
     }

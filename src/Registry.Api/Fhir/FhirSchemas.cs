@@ -24,6 +24,9 @@ public static class FhirSchemas
         _ => null,
     };
 
+    /// <summary>Any FHIR resource (resourceType and id; every other member allowed).</summary>
+    public static IOpenApiSchema AnyResource(SchemaRepository repository, OpenApiDocument document) => Reference(Resource, repository, document);
+
     private static OpenApiSchemaReference Reference(string id, SchemaRepository repository, OpenApiDocument document)
     {
         if (!repository.Schemas.ContainsKey(Resource))

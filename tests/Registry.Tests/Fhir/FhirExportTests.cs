@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Registry.Api.Diagnostics;
 using Registry.Api.Security;
 using Registry.Tests.Cases;
@@ -27,6 +28,31 @@ public sealed class FhirExportTests(RegistryApp app) : IClassFixture<RegistryApp
     [InlineData(Harbin, "collection")]
     [InlineData(Harbin, "transaction")]
     public async Task Documented_cases_export_as_valid_bundles(string id, string type) => await Export(id, type);
+
+    [Theory]
+    [InlineData(Tiantan, "collection")]
+    [InlineData(Tiantan, "transaction")]
+    [InlineData(Harbin, "collection")]
+    [InlineData(Harbin, "transaction")]
+    public async Task Documented_cases_pass_the_fhir_validator_with_no_errors(string id, string type) =>
+        FhirValidation.AssertValid(await _client.GetStringAsync($"/api/v1/cases/{id}/fhir?bundleType={type}"));
+
+    /// <summary>The validator is no formality: it catches a broken profile claim and a registry extension of the wrong type.</summary>
+    [Fact]
+    public async Task Validator_reports_a_vital_sign_claiming_its_profile_without_a_day_and_a_day_offset_that_is_not_an_integer()
+    {
+        var bundle = JsonNode.Parse(await _client.GetStringAsync($"/api/v1/cases/{Harbin}/fhir"))!;
+        var resources = bundle["entry"]!.AsArray().Select(e => e!["resource"]!.AsObject()).ToList();
+        var vital = resources.First(r => r["category"]?[0]?["coding"]?[0]?["code"]?.GetValue<string>() == "vital-signs");
+        vital["meta"] = new JsonObject { ["profile"] = new JsonArray("http://hl7.org/fhir/StructureDefinition/vitalsigns") };
+        var report = resources.First(r => (string)r["resourceType"]! == "DiagnosticReport" && r["extension"] is not null);
+        report["extension"]![0] = new JsonObject { ["url"] = "https://hfs-registry.example/fhir/StructureDefinition/day-offset", ["valueString"] = "2" };
+
+        var errors = FhirValidation.Errors(bundle.ToJsonString());
+
+        Assert.Contains(errors, e => e.Contains("vs-1"));
+        Assert.Contains(errors, e => e.StartsWith($"Bundle.entry[{resources.IndexOf(report)}].resource") && e.Contains("extension"));
+    }
 
     [Fact]
     public async Task Tiantan_bundle_carries_patient_encounter_condition_and_drugs()

@@ -75,7 +75,7 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
     private static string Counts(JsonObject bundle) => string.Join(",", bundle["entry"]!.AsArray()
         .GroupBy(e => (string)e!["resource"]!["resourceType"]!).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
 
-    public static TheoryData<string> Generated => new() { "minimal", "bilateral-female-day-precise", "rich", "unknown-sex-no-admission" };
+    public static TheoryData<string> Generated => new() { "minimal", "bilateral-female-day-precise", "rich", "every-field", "unknown-sex-no-admission" };
 
     [Theory]
     [MemberData(nameof(Generated))]
@@ -87,8 +87,10 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
 
         var exported = await (await _client.GetAsync($"/api/v1/cases/{original.Id}/fhir")).ReadFhir(HttpStatusCode.OK);
         FhirAssert.ValidBundle(exported, "collection");
+        FhirValidation.AssertValid(exported.GetRawText());
         var bundle = await TransactionBundle(original.Id);
         FhirAssert.ValidBundle(System.Text.Json.JsonDocument.Parse(bundle.ToJsonString()).RootElement, "transaction");
+        FhirValidation.AssertValid(bundle.ToJsonString());
         if (original.SourceCaseId is not null) NewSourceCaseId(bundle, "-again");
 
         var copy = await Case(await Import(bundle));
@@ -148,6 +150,14 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
                     new OutcomeRequest(60, AssessmentMethod.Record, OutcomeStatus.MarkedImprovement, new SeverityRequest(SeverityScale.Hfs30, 12), true, ["a", "b"], null),
                     new OutcomeRequest(90, AssessmentMethod.Phone, OutcomeStatus.Resolved, new SeverityRequest(SeverityScale.Jankovic, 0), false, [], null),
                 ],
+            },
+            // Every field of the case and its children set, with dates known to the day (so vital signs claim their profile).
+            "every-field" => Shape("rich", hospitalId) with
+            {
+                Patient = new InlinePatient("P-every-field", Sex.Female, 1960), SourceCaseId = "S-every-field", AgeAtPresentation = 62,
+                PresentationDate = "2023-02-14", AdmissionDate = "2023-02-14", SymptomDurationDays = 400, PresentDuringSleep = true,
+                History = new HistoryRequest(true, 30, "Bell's palsy on the right."),
+                Diagnosis = new DiagnosisRequest("Hemifacial spasm", "G51.3", "13753008", Etiology.NeurovascularCompression, "Clinical diagnosis; EMG confirms."),
             },
             _ => CaseDocuments.Document(hospitalId, pseudonym: "P-unknown", sex: Sex.Unknown, age: 0, presentation: "2020", sourceCaseId: "S-unknown",
                 side: AffectedSide.Right) with { AdmissionDate = null, LengthOfStayDays = 0 },
@@ -245,11 +255,49 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
         await duplicateKeys.ReadOutcome(HttpStatusCode.BadRequest, "Bundle");
     }
 
+    [Theory]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": {}}""", "Bundle")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": [null]}""", "Bundle.entry")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": [{"fullUrl": "urn:uuid:5b0c7a4e-0d1f-4b7e-9a8c-3f2e1d0c9b8a", "resource": 5}]}""", "Bundle.entry[0].resource")]
+    [InlineData("""{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "gender": "male"}}]}""", "Bundle.type")]
+    [InlineData("""{"resourceType": "Bundle", "type": "transaction", "entry": {"resource": {"resourceType": "Patient", "sex": "male"}}}""", "Bundle.entry")]
+    public async Task Malformed_fhir_json_is_a_400_or_422_naming_the_element_never_a_500(string body, string expression)
+    {
+        var before = await Counts();
+
+        var response = await _client.PostAsync("/api/v1/fhir", new StringContent(body, Encoding.UTF8, "application/fhir+json"));
+
+        Assert.Contains((int)response.StatusCode, new[] { 400, 422 });
+        await response.ReadOutcome(response.StatusCode, expression);
+        Assert.Equal(before, await Counts());
+    }
+
+    [Fact]
+    public async Task Unknown_or_unsupported_bundle_elements_are_400s_naming_them_and_store_nothing()
+    {
+        var bundle = await TransactionBundle(Guid.Parse(FhirExportTests.Harbin));
+        NewSourceCaseId(bundle, "-envelope");
+        var before = await Counts();
+
+        var unknown = bundle.DeepClone().AsObject();
+        unknown["signatures"] = new JsonArray(new JsonObject { ["type"] = "x" });
+        await (await Post(unknown)).ReadOutcome(HttpStatusCode.BadRequest, "Bundle.signatures", "unknown element");
+        var unsupported = bundle.DeepClone().AsObject();
+        unsupported["total"] = 3;
+        await (await Post(unsupported)).ReadOutcome(HttpStatusCode.BadRequest, "Bundle.total", "not supported");
+        var entrySearch = bundle.DeepClone().AsObject();
+        entrySearch["entry"]![0]!["search"] = new JsonObject { ["mode"] = "match" };
+        await (await Post(entrySearch)).ReadOutcome(HttpStatusCode.BadRequest, "Bundle.entry[0].search", "search");
+
+        Assert.Equal(before, await Counts());
+    }
+
     /// <summary>Each bad bundle: what to break, the FHIRPath the OperationOutcome must name, and words its diagnostics must hold.</summary>
     public static TheoryData<string> BadBundles => new()
     {
         "missing-patient", "unknown-drug-code", "invalid-gender", "smc-score-out-of-range", "unsupported-resource", "dangling-reference",
         "patient-name", "unknown-extension", "unknown-hospital", "missing-outcome-status",
+        "unknown-element", "wrong-json-type", "invalid-date", "extension-value-of-another-type", "extension-out-of-place",
     };
 
     [Theory]
@@ -319,6 +367,30 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
                 expression = "Bundle.entry[0].resource.identifier"; words = "hospitalId";
                 break;
             }
+            case "unknown-element":
+                Resource(bundle, "Encounter")["admissionSource"] = "referral";
+                expression = "Bundle.entry[2].resource.admissionSource"; words = "unknown element";
+                break;
+            case "wrong-json-type":
+                Resource(bundle, "Patient")["birthDate"] = 1972;
+                expression = "Bundle.entry[1].resource.birthDate"; words = "patient.birthYear";
+                break;
+            case "invalid-date":
+                Resource(bundle, "Condition")["recordedDate"] = "April 2019";
+                expression = "Bundle.entry[3].resource.recordedDate"; words = "presentationDate";
+                break;
+            case "extension-value-of-another-type":
+            {
+                var age = Resource(bundle, "Encounter")["extension"]!.AsArray().Select((x, i) => (x, i)).Single(x => ((string)x.x!["url"]!).EndsWith("/age-at-presentation"));
+                age.x!.AsObject().Remove("valueInteger");
+                age.x!["valueString"] = "47";
+                expression = $"Bundle.entry[2].resource.extension[{age.i}]"; words = "valueInteger";
+                break;
+            }
+            case "extension-out-of-place":
+                Resource(bundle, "Patient")["extension"] = new JsonArray(new JsonObject { ["url"] = Extensions + "age-at-presentation", ["valueInteger"] = 47 });
+                expression = "Bundle.entry[1].resource.extension[0]"; words = "age-at-presentation";
+                break;
             default:
                 Resource(bundle, "Observation", bundle["entry"]!.AsArray().Count(e => (string)e!["resource"]!["resourceType"]! == "Observation") - 1)
                     .Remove("valueCodeableConcept");
