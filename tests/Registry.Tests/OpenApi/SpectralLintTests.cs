@@ -72,7 +72,7 @@ public sealed class SpectralLintTests(RegistryApp app) : IClassFixture<RegistryA
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new Xunit.Sdk.XunitException($"'{program}' is not installed: this test needs Node.js 20+ and npm (Debian: apt-get install nodejs npm).");
+            throw new Xunit.Sdk.XunitException($"'{program}' is not installed: this test needs Node.js 18.18+ and npm (Debian: apt-get install nodejs npm).");
         }
         using (process)
         {
