@@ -14,11 +14,15 @@ namespace Registry.Api.Common;
 /// </summary>
 public static class KnownQueryParameters
 {
+    /// <summary>Marks an endpoint that refuses unknown query parameters, so the OpenAPI document declares its 400.</summary>
+    public sealed class Marker;
+
     public static TBuilder WithKnownQueryParameters<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.Add(endpoint =>
         {
             if (endpoint is not RouteEndpointBuilder route || endpoint.Metadata.OfType<MethodInfo>().FirstOrDefault() is not { } method) return;
+            endpoint.Metadata.Add(new Marker());
             var services = endpoint.ApplicationServices.GetRequiredService<IServiceProviderIsService>();
             var known = method.GetParameters().SelectMany(p => QueryNames(p, route.RoutePattern, services))
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
