@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -84,17 +85,37 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and new ones are
     /// still accepted by the kernel, but nothing answers, as with a server that hangs rather than crashes.
     /// </summary>
-    public void Freeze() => Signal("STOP");
+    public void Freeze() => Signal(SigStop);
+
+    private const int SigStop = 19, SigCont = 18; // Linux
 
     /// <summary>Undoes <see cref="Freeze"/>.</summary>
-    public void Thaw() => Signal("CONT");
+    public void Thaw() => Signal(SigCont);
 
-    private void Signal(string signal)
+    private void Signal(int signal)
     {
-        var postmaster = File.ReadLines(Path.Combine(_data, "postmaster.pid")).First().Trim();
-        Run("pkill", [$"-{signal}", "-P", postmaster]);
-        Run("kill", [$"-{signal}", postmaster]);
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(_data, "postmaster.pid")).First().Trim());
+        foreach (var pid in ChildrenOf(postmaster).Append(postmaster))
+            if (kill(pid, signal) != 0 && Marshal.GetLastPInvokeError() != 3 /* ESRCH: it ended meanwhile */)
+                throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
+
+    /// <summary>The processes whose parent is <paramref name="parent"/>, from /proc (no procps on a minimal machine).</summary>
+    private static IEnumerable<int> ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit))
+            .Select(name => (Pid: int.Parse(name!), Stat: ReadStat(name!)))
+            // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces, so read after its closing parenthesis.
+            .Where(p => p.Stat is { } stat && int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) == parent)
+            .Select(p => p.Pid).ToList();
+
+    private static string? ReadStat(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return null; } // ended meanwhile
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>The server's log, for a failing test's message.</summary>
     public string ReadLog()
