@@ -14,6 +14,7 @@ using Registry.Api.Outcomes;
 using Registry.Api.Patients;
 using Registry.Api.Security;
 using Registry.Api.Seeding;
+using Registry.Api.Startup;
 using Registry.Api.Vocabulary;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -3,6 +3,8 @@ using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Analytics;
 
 public static class AnalyticsEndpoints
@@ -49,14 +51,14 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<OutcomesByCombinationReport>> OutcomesByCombination(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByCombinationQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<RegistrySummaryReport>> Summary(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await RegistrySummaryQuery.RunAsync(dataSource, filters, caller, cells, ct));
 }

@@ -2,6 +2,8 @@ using Dapper;
 using Npgsql;
 using Registry.Api.Cases;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Analytics;
 
 /// <summary>How the cases given exactly one combination of drugs fared.</summary>
@@ -25,9 +27,9 @@ public sealed record OutcomesByCombinationReport(int? TotalCases, int? CasesWith
 public static class OutcomesByCombinationQuery
 {
     public static async Task<OutcomesByCombinationReport> RunAsync(
-        NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
-        var (where, parameters) = filters.ToSql(caller);
+        var (where, parameters) = filters.ToSql();
         // One aggregate over the filtered cases: combination x final status x first-improvement day.
         var sql = $"""
             SELECT dc.drugs, h.status, h.first_improvement_day, h.cases

@@ -2,6 +2,8 @@ using Dapper;
 using Npgsql;
 using Registry.Api.Cases;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Analytics;
 
 /// <summary>How the cases given one drug fared.</summary>
@@ -139,7 +141,7 @@ public static class OutcomesByDrugQuery
     /// </summary>
     public static (string Sql, DynamicParameters Parameters) Sql(CaseFilters filters, Security.Caller caller)
     {
-        var (where, parameters) = filters.ToSql(caller);
+        var (where, parameters) = filters.ToSql();
         return ($"""
             SELECT given.drug AS drugs, h.status, h.first_improvement_day, sum(h.cases)::int AS cases
             FROM (
@@ -172,7 +174,7 @@ public static class OutcomesByDrugQuery
     }
 
     public static async Task<OutcomesByDrugReport> RunAsync(
-        NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (sql, parameters) = Sql(filters, caller);
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -2,6 +2,8 @@ using Dapper;
 using Npgsql;
 using Registry.Api.Cases;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Analytics;
 
 /// <param name="Value">The value counted (a sex, side or etiology code; an age band such as 40-49 or 80+).</param>
@@ -46,9 +48,9 @@ public static class RegistrySummaryQuery
         """;
 
     public static async Task<RegistrySummaryReport> RunAsync(
-        NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
     {
-        var (where, parameters) = filters.ToSql(caller);
+        var (where, parameters) = filters.ToSql();
         // One pass over the filtered cases; GROUPING SETS yields every breakdown and the total.
         var sql = $"""
             WITH counted AS (

@@ -10,7 +10,7 @@ namespace Registry.Api.Audit;
 /// still flushes it within a fraction of a second); a crash in that window can lose read rows, never a write's,
 /// which commit with the change itself.
 /// </summary>
-public sealed class CaseReads(NpgsqlDataSource dataSource, Caller caller, string? requestId) : IAsyncDisposable
+public sealed class CaseReads(CallerDataSource dataSource, Caller caller, string? requestId) : IAsyncDisposable
 {
     private const int Batch = 1000;
     private readonly List<Guid> _ids = new(Batch);

@@ -13,11 +13,11 @@ namespace Registry.Api.Bulk;
 /// Stores a chunk of bulk-uploaded case documents set-based: the rows every document's checks need are looked up
 /// for the whole chunk (one query each), the checks run per document in line order with the same rules as
 /// <see cref="CaseWriter"/>, and every accepted case is stored in one transaction: the new rows by binary COPY
-/// (<see cref="ChunkCopy"/>), stamped and audited by <see cref="RegistryDb"/>'s rules for new resources, and the
+/// (<see cref="ChunkCopy"/>), stamped and audited by <see cref="AuditStamping"/>'s rules for new resources, and the
 /// birth years filled in on existing patients by SaveChanges. If a concurrent writer takes a sourceCaseId or
 /// pseudonym first, the chunk is rolled back and stored line by line with <see cref="CaseWriter"/>.
 /// </summary>
-public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
+public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne, TimeProvider clock)
 {
     /// <param name="documents">Documents that passed CaseDocumentValidator, in line order.</param>
     /// <param name="ct">Cancels the write; a chunk not yet saved is not stored.</param>
@@ -114,12 +114,12 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
         db.Database.CreateExecutionStrategy().ExecuteAsync(rows, async (_, rows, ct) =>
         {
             db.ChangeTracker.Clear();
-            var now = DateTimeOffset.UtcNow;
+            var now = clock.GetUtcNow();
             var audit = new List<AuditEntry>();
             void Created(Versioned entity)
             {
-                RegistryDb.StampCreated(entity, now);
-                audit.Add(db.AuditCreated(entity, now));
+                AuditStamping.StampCreated(entity, now);
+                audit.Add(AuditStamping.Created(db, entity, now));
             }
             foreach (var patient in rows.Patients) Created(patient);
             foreach (var entity in rows.Cases)
@@ -150,7 +150,7 @@ public sealed class CaseChunkWriter(RegistryDb db, CaseWriter oneByOne)
         {
             db.ChangeTracker.Clear();
             var firstId = rows.Cases[0].Id;
-            return new ExecutionResult<bool>(await db.Cases.IgnoreQueryFilters().AnyAsync(c => c.Id == firstId, ct), true);
+            return new ExecutionResult<bool>(await db.Cases.AnyAsync(c => c.Id == firstId, ct), true);
         }, ct);
 
     private async Task<CaseWriteResult> CreateOneAsync(CaseDocument document, CancellationToken ct)

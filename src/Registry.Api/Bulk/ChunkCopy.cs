@@ -12,39 +12,77 @@ namespace Registry.Api.Bulk;
 /// outcomes, and the audit rows. Each table gets the columns, and each column the value, that EF Core's INSERT
 /// would give it (BulkIngestTests compares a bulk-stored case with one stored by POST /cases column by column);
 /// the summary columns (cases.drugs, final outcome) are filled in by <see cref="SummaryColumns"/>, and checked at commit
-/// by the triggers on medications and outcomes, which COPY fires like INSERT. Binary COPY, because one INSERT statement per row measured at a third of
-/// COPY's rate (docs/performance.md).
+/// by the triggers on medications and outcomes. Binary COPY (through a staging table, see <see cref="BeginStagedAsync"/>),
+/// because one INSERT statement per row measured at a third of COPY's rate (docs/performance.md).
 /// </summary>
 internal static class ChunkCopy
 {
+    /// <summary>A table COPY fills, and the columns in the order each row writes them.</summary>
+    private sealed record Table(string Name, string Columns);
+
+    private static readonly Table Patients = new("patients", "id, hospital_id, pseudonym, sex, birth_year, version, created_at, updated_at");
+    private static readonly Table Cases = new("cases", """
+        id, hospital_id, patient_id, source_case_id, age_at_presentation, presentation_date, admission_date,
+        length_of_stay_days, follow_up_days, affected_side, symptom_duration_days, affected_regions, triggers,
+        present_during_sleep, associated_symptoms, prior_facial_palsy, prior_facial_palsy_months_before,
+        history_notes, diagnosis_name, diagnosis_icd10, diagnosis_snomed_ct, etiology, diagnosis_notes,
+        supportive_care, notes, drugs, final_outcome_status, final_outcome_day, first_improvement_day,
+        version, created_at, updated_at
+        """);
+    private static readonly Table Diagnostics = new("diagnostics", "id, case_id, hospital_id, kind, day, result, findings, summary, measurements, ordinal, version, created_at, updated_at");
+    private static readonly Table Medications = new("medications", """
+        id, case_id, hospital_id, drug, product_name, route, form, dose_amount, dose_unit, frequency,
+        start_day, end_day, setting, purpose, adjustments, ending, ordinal, version, created_at, updated_at
+        """);
+    private static readonly Table Outcomes = new("outcomes", """
+        id, case_id, hospital_id, day, method, status, severity_scale, severity_score, recurrence,
+        residual_findings, notes, ordinal, version, created_at, updated_at
+        """);
+    private static readonly Table AuditLog = new("audit_log", "at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after");
+
+    /// <summary>
+    /// PostgreSQL refuses COPY FROM into a table under row-level security, so a chunk's rows are copied into a
+    /// temporary table of the same columns (dropped at commit) and moved with one INSERT ... SELECT, which the
+    /// policies check like any insert and which fires the same triggers.
+    /// </summary>
+    private static async Task<NpgsqlBinaryImporter> BeginStagedAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
+    {
+        await using (var create = new NpgsqlCommand(
+            $"CREATE TEMP TABLE staged_{table.Name} ON COMMIT DROP AS SELECT {table.Columns} FROM {table.Name} WITH NO DATA", connection))
+            await create.ExecuteNonQueryAsync(ct);
+        return await connection.BeginBinaryImportAsync($"COPY staged_{table.Name} ({table.Columns}) FROM STDIN (FORMAT BINARY)", ct);
+    }
+
+    private static async Task MoveStagedAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
+    {
+        await using var move = new NpgsqlCommand(
+            $"INSERT INTO {table.Name} ({table.Columns}) SELECT {table.Columns} FROM staged_{table.Name}", connection);
+        await move.ExecuteNonQueryAsync(ct);
+    }
+
     public static async Task WriteAsync(NpgsqlConnection connection, IReadOnlyList<Patient> patients, IReadOnlyList<Case> cases,
         IReadOnlyList<AuditEntry> audit, CancellationToken ct)
     {
         if (patients.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync(
-                "COPY patients (id, hospital_id, pseudonym, sex, birth_year, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct);
-            foreach (var p in patients)
+            await using (var copy = await BeginStagedAsync(connection, Patients, ct))
             {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(p.HospitalId, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(p.Pseudonym, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(p.Sex, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(p.BirthYear, NpgsqlDbType.Integer, ct);
-                await Versioned(copy, p.Version, p.CreatedAt, p.UpdatedAt, ct);
+                foreach (var p in patients)
+                {
+                    await copy.StartRowAsync(ct);
+                    await copy.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
+                    await copy.WriteAsync(p.HospitalId, NpgsqlDbType.Uuid, ct);
+                    await copy.WriteAsync(p.Pseudonym, NpgsqlDbType.Text, ct);
+                    await copy.WriteAsync(p.Sex, NpgsqlDbType.Text, ct);
+                    await copy.WriteAsync(p.BirthYear, NpgsqlDbType.Integer, ct);
+                    await Versioned(copy, p.Version, p.CreatedAt, p.UpdatedAt, ct);
+                }
+                await copy.CompleteAsync(ct);
             }
-            await copy.CompleteAsync(ct);
+            await MoveStagedAsync(connection, Patients, ct);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY cases (id, hospital_id, patient_id, source_case_id, age_at_presentation, presentation_date, admission_date,
-                        length_of_stay_days, follow_up_days, affected_side, symptom_duration_days, affected_regions, triggers,
-                        present_during_sleep, associated_symptoms, prior_facial_palsy, prior_facial_palsy_months_before,
-                        history_notes, diagnosis_name, diagnosis_icd10, diagnosis_snomed_ct, etiology, diagnosis_notes,
-                        supportive_care, notes, drugs, final_outcome_status, final_outcome_day, first_improvement_day,
-                        version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
-            """, ct))
+        await using (var copy = await BeginStagedAsync(connection, Cases, ct))
         {
             foreach (var c in cases)
             {
@@ -82,11 +120,9 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
+        await MoveStagedAsync(connection, Cases, ct);
 
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings, summary, measurements, ordinal, version, created_at, updated_at)
-            FROM STDIN (FORMAT BINARY)
-            """, ct))
+        await using (var copy = await BeginStagedAsync(connection, Diagnostics, ct))
         {
             foreach (var d in cases.SelectMany(c => c.Diagnostics))
             {
@@ -105,12 +141,9 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
+        await MoveStagedAsync(connection, Diagnostics, ct);
 
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY medications (id, case_id, hospital_id, drug, product_name, route, form, dose_amount, dose_unit, frequency,
-                              start_day, end_day, setting, purpose, adjustments, ending, ordinal, version, created_at, updated_at)
-            FROM STDIN (FORMAT BINARY)
-            """, ct))
+        await using (var copy = await BeginStagedAsync(connection, Medications, ct))
         {
             foreach (var m in cases.SelectMany(c => c.Medications))
             {
@@ -136,11 +169,9 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
+        await MoveStagedAsync(connection, Medications, ct);
 
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY outcomes (id, case_id, hospital_id, day, method, status, severity_scale, severity_score, recurrence,
-                           residual_findings, notes, ordinal, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)
-            """, ct))
+        await using (var copy = await BeginStagedAsync(connection, Outcomes, ct))
         {
             foreach (var o in cases.SelectMany(c => c.Outcomes))
             {
@@ -161,11 +192,9 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
+        await MoveStagedAsync(connection, Outcomes, ct);
 
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            FROM STDIN (FORMAT BINARY)
-            """, ct))
+        await using (var copy = await BeginStagedAsync(connection, AuditLog, ct))
         {
             foreach (var a in audit)
             {
@@ -183,6 +212,7 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
+        await MoveStagedAsync(connection, AuditLog, ct);
     }
 
     private static async Task Versioned(NpgsqlBinaryImporter copy, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt, CancellationToken ct)

@@ -63,18 +63,18 @@ public static class CaseEndpoints
     }
 
     private static async Task<Ok<CasePage>> List(
-        [AsParameters] CaseListQuery query, NpgsqlDataSource dataSource, Caller caller, CancellationToken ct) =>
+        [AsParameters] CaseListQuery query, CallerDataSource dataSource, Caller caller, CancellationToken ct) =>
         TypedResults.Ok(await CaseListQueries.ReadPageAsync(dataSource, query, caller, ct));
 
     /// <summary>Every read of a whole case is audited; analysts get it without the hospital's source id.</summary>
     private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
-        [Description("The case's id.")] Guid id, NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller,
+        [Description("The case's id.")] Guid id, CallerDataSource dataSource, DrugCatalog drugs, Caller caller,
         HttpContext http, CancellationToken ct)
     {
         if (await WholeCases.ReadAuditedAsync(dataSource, [id], caller, RequestIds.Of(http), ct) is not [var found])
             return Problems.NotFound("case", id);
         var response = found.ToResponse(await drugs.AllAsync(ct));
-        return TypedResults.Ok(caller.IsAnalyst ? response with { SourceCaseId = null } : response);
+        return TypedResults.Ok(response with { SourceCaseId = caller.VisibleSourceCaseId(response.SourceCaseId) });
     }
 
     private static async Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(

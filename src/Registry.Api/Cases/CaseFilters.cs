@@ -55,16 +55,11 @@ public class CaseFilters
     /// trigger-kept <c>patient_sex</c>). A case's partial presentation date
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
-    /// <param name="caller">Confines a hospital key to its own hospital's cases, whatever the filters say.</param>
-    public (string Where, DynamicParameters Parameters) ToSql(Security.Caller caller)
+    /// Which hospitals' cases the caller may see is not its business: row-level security confines every query.
+    public (string Where, DynamicParameters Parameters) ToSql()
     {
         var where = new StringBuilder("TRUE");
         var parameters = new DynamicParameters();
-        if (caller.TenantHospitalId is { } tenant)
-        {
-            where.Append(" AND c.hospital_id = @tenant");
-            parameters.Add("tenant", tenant);
-        }
         void Add(string clause, string name, object value, DbType? type = null)
         {
             where.Append(" AND ").Append(clause);

@@ -10,6 +10,8 @@ using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Patients;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Cases;
 
 /// <summary>GET /cases: the filters plus sort order, page size and the cursor of the page to read.</summary>
@@ -135,11 +137,11 @@ public static class CaseListQueries
         public object SortKey { get; init; } = "";
     }
 
-    public static async Task<CasePage> ReadPageAsync(NpgsqlDataSource dataSource, CaseListQuery query, Security.Caller caller, CancellationToken ct)
+    public static async Task<CasePage> ReadPageAsync(CallerDataSource dataSource, CaseListQuery query, Security.Caller caller, CancellationToken ct)
     {
         CaseSort.TryParse(query.Sort ?? CaseSort.Default, out var sort);
         var limit = query.Limit ?? RequestLimits.DefaultPageSize;
-        var (where, parameters) = query.ToSql(caller);
+        var (where, parameters) = query.ToSql();
         var sql = new StringBuilder($"""
             SELECT c.id, c.patient_id, c.hospital_id, c.source_case_id, c.patient_sex AS sex, c.age_at_presentation,
                    c.presentation_date, c.affected_side, c.etiology, c.drugs,
@@ -166,8 +168,7 @@ public static class CaseListQueries
         var next = rows.Count > limit
             ? new Cursor(sort.Name, sort.FormatKey(page[^1].SortKey), page[^1].Id).Encode()
             : null;
-        // Analysts read cases without the hospital's own identifiers.
-        return new CasePage(page.Select(ToSummary).Select(c => caller.IsAnalyst ? c with { SourceCaseId = null } : c).ToList(), next, limit);
+        return new CasePage(page.Select(ToSummary).Select(c => c with { SourceCaseId = caller.VisibleSourceCaseId(c.SourceCaseId) }).ToList(), next, limit);
     }
 
     private static CaseSummary ToSummary(Row r) => new(

@@ -14,8 +14,8 @@ namespace Registry.Api.Cases;
 /// <summary>
 /// Reads whole cases — each case with its diagnostics, medications and outcomes — in one round trip: one batch of
 /// hand-written SELECTs instead of EF's split query (four round trips), which made GET /cases/{id} several times
-/// slower than the reads themselves. A hospital caller sees only its own hospital's rows, as EF's query filters
-/// give (RegistryDb). The columns read here must follow the entities: a test in CaseReadTests compares the result with
+/// slower than the reads themselves. A hospital caller sees only its own hospital's rows: the connection is bound
+/// to the caller, and PostgreSQL's row-level security confines it (migration 0030). The columns read here must follow the entities: a test in CaseReadTests compares the result with
 /// what EF loads.
 /// </summary>
 public static class WholeCases
@@ -27,18 +27,18 @@ public static class WholeCases
     /// synchronous_commit off, like every read audit (see Audit.CaseReads).
     /// </summary>
     public static async Task<List<Case>> ReadAuditedAsync(
-        NpgsqlDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct)
+        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-        AddSelects(batch, ids, caller);
+        AddSelects(batch, ids);
         var audit = new NpgsqlBatchCommand($"""
             INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), $3, $4, $5, $6, 'read', 'case', id::text, version, version FROM cases WHERE {Visible}
+            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM cases WHERE {Visible}
             """);
-        AddScope(audit, ids, caller);
+        AddScope(audit, ids);
         Audit.CaseReads.AddReader(audit, caller, requestId);
         batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
@@ -64,7 +64,7 @@ public static class WholeCases
             // (migration 0014): run those deferred triggers now, so the answer shows what the commit will store.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(ownTransaction ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "SET CONSTRAINTS ALL IMMEDIATE"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-            AddSelects(batch, ids, db.Caller);
+            AddSelects(batch, ids);
             if (ownTransaction) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             return await ReadAsync(batch, ct);
         }
@@ -81,9 +81,9 @@ public static class WholeCases
     /// </summary>
     private const string GenericPlans = "SET LOCAL plan_cache_mode = force_generic_plan";
 
-    /// <summary>$1: the case ids; $2: the caller's hospital, or null for no confinement.</summary>
-    private const string Visible = "id = ANY($1) AND ($2::uuid IS NULL OR hospital_id = $2)";
-    private const string VisibleChildren = "case_id = ANY($1) AND ($2::uuid IS NULL OR hospital_id = $2)";
+    /// <summary>$1: the case ids (which of them the caller may see is row-level security's business).</summary>
+    private const string Visible = "id = ANY($1)";
+    private const string VisibleChildren = "case_id = ANY($1)";
 
     private const string CaseColumns = """
         id, hospital_id, patient_id, source_case_id, age_at_presentation, presentation_date, admission_date,
@@ -109,7 +109,7 @@ public static class WholeCases
     /// <summary>How EF stores the owned measurements and adjustments in their jsonb columns (Data/Configurations).</summary>
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
 
-    private static void AddSelects(NpgsqlBatch batch, IReadOnlyCollection<Guid> ids, Caller caller)
+    private static void AddSelects(NpgsqlBatch batch, IReadOnlyCollection<Guid> ids)
     {
         foreach (var sql in new[]
                  {
@@ -120,15 +120,14 @@ public static class WholeCases
                  })
         {
             var command = new NpgsqlBatchCommand(sql);
-            AddScope(command, ids, caller);
+            AddScope(command, ids);
             batch.BatchCommands.Add(command);
         }
     }
 
-    private static void AddScope(NpgsqlBatchCommand command, IReadOnlyCollection<Guid> ids, Caller caller)
+    private static void AddScope(NpgsqlBatchCommand command, IReadOnlyCollection<Guid> ids)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = ids as Guid[] ?? ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)caller.TenantHospitalId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
     }
 
     /// <summary>Runs the batch; its result sets are the cases, then their diagnostics, medications and outcomes.</summary>

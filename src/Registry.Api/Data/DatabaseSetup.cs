@@ -2,13 +2,16 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Security;
-using Registry.Api.Seeding;
 
 namespace Registry.Api.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>One NpgsqlDataSource for the process, shared by EF Core (pooled contexts) and hand-written SQL.</summary>
+    /// <summary>
+    /// One NpgsqlDataSource for the process's requests (the registry_api role), shared by EF Core (pooled contexts)
+    /// and hand-written SQL, each connection bound to its caller for row-level security. Migrations use the owner's
+    /// connection string instead (Startup/DatabaseStartup).
+    /// </summary>
     public static void AddRegistryDatabase(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Registry");
@@ -28,14 +31,17 @@ public static class DatabaseSetup
         // GET /cases/{id} +27-65% at 32 clients. A connection string that sets Max Auto Prepare itself wins.
         if (!connectionString.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
             (source.ConnectionStringBuilder.MaxAutoPrepare, source.ConnectionStringBuilder.AutoPrepareMinUsages) = (64, 2);
+        // A pooled connection must forget its last caller (Security/CallerSettings): always reset on close.
+        source.ConnectionStringBuilder.NoResetOnClose = false;
         // Npgsql's metrics (db_client_*, on /metrics) name the pool by this rather than by the connection string.
         source.Name = "registry";
         var dataSource = source.Build();
-        builder.Services.AddSingleton(dataSource);
-        builder.Services.AddSingleton<Migrator>();
-        builder.Services.AddPooledDbContextFactory<RegistryDb>(options => options
-            .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3)));
-        // Contexts come from the pool, stamped with the request's caller: its tenancy filters and audit identity.
+        builder.Services.AddSingleton(new RegistryConnections(dataSource));
+        builder.Services.AddSingleton<AuditStamping>();
+        builder.Services.AddPooledDbContextFactory<RegistryDb>((services, options) => options
+            .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3))
+            .AddInterceptors(new CallerConnectionInterceptor(), services.GetRequiredService<AuditStamping>()));
+        // Contexts come from the pool, stamped with the request's caller: its row-level security and audit identity.
         builder.Services.AddScoped(services =>
         {
             var db = services.GetRequiredService<IDbContextFactory<RegistryDb>>().CreateDbContext();
@@ -45,30 +51,8 @@ public static class DatabaseSetup
             return db;
         });
         builder.Services.AddScoped(services => Caller.Current(services.GetRequiredService<IHttpContextAccessor>()));
+        builder.Services.AddScoped(services => services.GetRequiredService<RegistryConnections>().For(services.GetRequiredService<Caller>()));
         builder.Services.AddScoped(services => Analytics.SmallCells.For(
             services.GetRequiredService<Caller>(), builder.Configuration, builder.Environment));
-    }
-
-    /// <summary>Applies migrations and loads the seed cases, waiting briefly for a database still starting up.</summary>
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
-    {
-        var logger = app.Services.GetRequiredService<ILogger<Migrator>>();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await app.Services.GetRequiredService<Migrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
-                break;
-            }
-            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 15)
-            {
-                logger.LogWarning("Database not reachable yet ({Message}); retrying in 2 s", ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(2), app.Lifetime.ApplicationStopping);
-            }
-        }
-
-        await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<SeedLoader>().LoadAsync(app.Lifetime.ApplicationStopping);
-        await scope.ServiceProvider.GetRequiredService<KeyBootstrap>().EnsureKeysAsync(app.Lifetime.ApplicationStopping);
     }
 }

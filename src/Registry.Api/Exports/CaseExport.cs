@@ -13,6 +13,8 @@ using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Exports;
 
 /// <summary>GET /cases/export: the GET /cases filters and the file format.</summary>
@@ -71,9 +73,9 @@ public static class CaseExport
     /// A hospital key exports only its own cases; analysts get no sourceCaseId; every exported case is audited as read.
     /// </remarks>
     public static async Task WriteAsync(
-        NpgsqlDataSource dataSource, CaseExportQuery query, Security.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
+        CallerDataSource dataSource, CaseExportQuery query, Security.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
     {
-        var (where, parameters) = query.ToSql(caller);
+        var (where, parameters) = query.ToSql();
         var sql = $"""
             SELECT c.id, c.hospital_id, c.patient_id, c.source_case_id, p.sex, p.birth_year, c.age_at_presentation,
                    c.presentation_date, c.affected_side, c.etiology, c.symptom_duration_days, c.follow_up_days, c.drugs,
@@ -93,7 +95,7 @@ public static class CaseExport
         {
             var row = Read(reader);
             await audit.AddAsync(row.Id, reader.GetInt32(17), ct);
-            if (caller.IsAnalyst) row = row with { SourceCaseId = null };
+            row = row with { SourceCaseId = caller.VisibleSourceCaseId(row.SourceCaseId) };
             if (csv) WriteCsv(output, row);
             else
             {
@@ -197,7 +199,7 @@ public static class CaseExportEndpoints
     }
 
     private static PushStreamHttpResult Export(
-        [AsParameters] CaseExportQuery query, NpgsqlDataSource dataSource, Security.Caller caller, HttpContext http)
+        [AsParameters] CaseExportQuery query, CallerDataSource dataSource, Security.Caller caller, HttpContext http)
     {
         var ndjson = query.Format == "ndjson";
         return TypedResults.Stream(

@@ -8,6 +8,8 @@ using Registry.Api.Hospitals;
 using Registry.Api.Patients;
 using Registry.Api.Vocabulary;
 
+using Registry.Api.Security;
+
 namespace Registry.Api.Fhir;
 
 /// <summary>Reads cases, with their patients and hospitals, into what CaseToFhir needs.</summary>
@@ -20,7 +22,7 @@ public static class FhirCases
     /// <paramref name="ids"/>. Each read is audited; analysts get them without pseudonym or source id.
     /// </summary>
     public static async Task<List<FhirCase>> LoadAsync(
-        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
     {
         var cases = await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
         var patientIds = cases.Select(c => c.PatientId).Distinct().ToList();
@@ -38,10 +40,10 @@ public static class FhirCases
     /// id of the one before), so memory stays flat however many cases match.
     /// </summary>
     public static async IAsyncEnumerable<List<Guid>> MatchingIdBatchesAsync(
-        NpgsqlDataSource dataSource, CaseFilters filters, Security.Caller caller,
+        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var (where, parameters) = filters.ToSql(caller);
+        var (where, parameters) = filters.ToSql();
         var sql = new StringBuilder($"""
             SELECT c.id FROM cases c JOIN patients p ON p.id = c.patient_id
             WHERE {where} AND (@after::uuid IS NULL OR c.id > @after)
@@ -60,8 +62,9 @@ public static class FhirCases
         }
     }
 
-    /// <summary>Analysts see cases without the hospital's identifiers: no pseudonym, no source case id.</summary>
-    private static FhirCase Redacted(FhirCase source, Security.Caller caller) => caller.IsAnalyst
-        ? source with { Case = source.Case with { SourceCaseId = null }, Patient = source.Patient with { Pseudonym = "" } }
-        : source;
+    private static FhirCase Redacted(FhirCase source, Security.Caller caller) => source with
+    {
+        Case = source.Case with { SourceCaseId = caller.VisibleSourceCaseId(source.Case.SourceCaseId) },
+        Patient = source.Patient with { Pseudonym = caller.VisiblePseudonym(source.Patient.Pseudonym) },
+    };
 }

@@ -108,7 +108,7 @@ public static class FhirEndpoints
     private static async Task<IResult> GetCase(
         [Description("The case's id.")] Guid id,
         [Description("collection (default) or transaction (ready to POST to /api/v1/fhir).")] string? bundleType,
-        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller, CancellationToken ct)
+        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, Caller caller, CancellationToken ct)
     {
         if (bundleType is not (null or "collection" or "transaction"))
             return OperationOutcomes.Result(OperationOutcomes.One("value", "bundleType", "Use collection or transaction."), StatusCodes.Status400BadRequest);
@@ -184,7 +184,7 @@ public static class FhirEndpoints
     };
 
     private static IResult Export(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, CallerDataSource dataSource, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
         TypedResults.Stream(async body =>
         {
             // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases match.

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Registry.Api.Security;
 
 namespace Registry.Api.Health;
 
@@ -21,16 +22,17 @@ public static class HealthEndpoints
 
     private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(3);
 
-    private static async Task CheckAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task CheckAsync(RegistryConnections connections, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM schema_migrations");
-        await command.ExecuteScalarAsync(ct);
+        await using var batch = connections.For(Caller.System).CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM schema_migrations"));
+        await batch.ExecuteScalarAsync(ct);
     }
 
     private static Ok<HealthResponse> Live() => TypedResults.Ok(new HealthResponse("live"));
 
     private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(
-        NpgsqlDataSource dataSource, CancellationToken ct)
+        RegistryConnections dataSource, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ReadyWithin);

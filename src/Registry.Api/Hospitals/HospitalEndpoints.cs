@@ -81,7 +81,7 @@ public static class HospitalEndpoints
         var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
         if (hospital is null) return Problems.NotFound("hospital", id);
         if (Preconditions.Check(ifMatch, hospital.Version) is { } failed) return failed;
-        if (await db.Patients.IgnoreQueryFilters().AnyAsync(p => p.HospitalId == id, ct))
+        if (await db.Patients.AnyAsync(p => p.HospitalId == id, ct))
             return Problems.Conflict("Hospital has patients.",
                 "A hospital with patients cannot be deleted; delete its patients (and so their cases) first.");
         db.Hospitals.Remove(hospital);

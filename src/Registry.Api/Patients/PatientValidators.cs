@@ -12,7 +12,7 @@ public sealed class PatientRequestValidator : AbstractValidator<PatientRequest>
     {
         Include(readOnly);
         // A hospital key's patients belong to its hospital; only admins must say which hospital.
-        RuleFor(p => p.HospitalId).Required().When(_ => Security.Caller.Current(http).TenantHospitalId is null);
+        RuleFor(p => p.HospitalId).Required().When(_ => !Security.Visibility.ImpliesHospital(Security.Caller.Current(http)));
         RuleFor(p => p.Pseudonym).RequiredText(MaxPseudonymLength);
         RuleFor(p => p.Sex).Required();
         RuleFor(p => p.BirthYear)

@@ -15,7 +15,7 @@ namespace Registry.Api.Security;
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    NpgsqlDataSource dataSource, IMemoryCache cache, IProblemDetailsService problems)
+    RegistryConnections connections, IMemoryCache cache, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -74,10 +74,11 @@ public sealed class ApiKeyAuthentication(
 
     private async Task<ApiKey?> FindAsync(string prefix)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL");
-        command.Parameters.AddWithValue(prefix);
-        await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
+        // Before authentication there is no caller yet: the lookup runs as the service (api_keys has no row-level security).
+        await using var batch = connections.For(Caller.System).CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL") { Parameters = { new() { Value = prefix } } });
+        await using var reader = await batch.ExecuteReaderAsync(Context.RequestAborted);
         if (!await reader.ReadAsync(Context.RequestAborted)) return null;
         return new ApiKey
         {

@@ -27,21 +27,18 @@ public sealed class KeyBootstrap(RegistryDb db, IConfiguration configuration, IH
         configuration.GetValue<bool?>("Registry:Auth:DevelopmentKeys") ?? environment.IsDevelopment();
 
     /// <summary>
-    /// Runs after the seeds (the hospital keys need their hospitals), under a transaction-scoped advisory lock so
-    /// instances starting together create the first admin key once.
+    /// Runs after the seeds (the hospital keys need their hospitals), in the start-up step (Startup/DatabaseStartup)
+    /// whose lock makes instances starting together create the first admin key once.
     /// </summary>
     public Task EnsureKeysAsync(CancellationToken ct) =>
         db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
             var firstAdminKey = await EnsureKeysLockedAsync(ct);
             await transaction.CommitAsync(ct);
             if (firstAdminKey is not null) Announce(firstAdminKey);
         });
-
-    private const long LockKey = 0x4846_534B_6579; // "HFSKey"
 
     /// <returns>The first admin key when this call created it, else null.</returns>
     private async Task<string?> EnsureKeysLockedAsync(CancellationToken ct)

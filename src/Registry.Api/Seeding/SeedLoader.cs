@@ -2,7 +2,6 @@ using System.Text.Json;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Data;
 using Registry.Api.Hospitals;
@@ -18,19 +17,16 @@ public sealed record SeedHospital(Guid? Id, string? Name, string? City, string? 
 /// <summary>
 /// Loads the documented cases in seeds/*.json at start-up: each hospital if its id is absent, each case if its
 /// fixed id was never loaded (seed_history), so restarts never duplicate them and a seed case deleted on purpose
-/// stays deleted. A session-level advisory lock on a dedicated connection
-/// makes instances starting together take turns. An invalid seed stops the start-up: seeds must be valid.
+/// stays deleted. Runs inside the start-up step (Startup/DatabaseStartup), whose lock makes instances starting
+/// together take turns. An invalid seed stops the start-up: seeds must be valid.
 /// </summary>
 public sealed class SeedLoader(
     RegistryDb db,
     CaseWriter writer,
-    NpgsqlDataSource dataSource,
     IServiceProvider services,
     IOptions<JsonOptions> jsonOptions,
     ILogger<SeedLoader> logger)
 {
-    private const long LockKey = 0x4846_5353_6564; // "HFSSed"; the migrator uses its own key
-
     public static string SeedDirectory => Path.Combine(AppContext.BaseDirectory, "seeds");
 
     public async Task LoadAsync(CancellationToken ct)
@@ -44,24 +40,8 @@ public sealed class SeedLoader(
             return;
         }
 
-        // Held for the whole load; released by unlock, or by PostgreSQL if the connection drops.
-        await using var lockConnection = await dataSource.OpenConnectionAsync(ct);
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection))
-        {
-            take.Parameters.AddWithValue("key", LockKey);
-            await take.ExecuteNonQueryAsync(ct);
-        }
-        try
-        {
-            foreach (var file in files)
-                await LoadFileAsync(file, ct);
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", lockConnection);
-            release.Parameters.AddWithValue("key", LockKey);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
-        }
+        foreach (var file in files)
+            await LoadFileAsync(file, ct);
     }
 
     private async Task LoadFileAsync(string file, CancellationToken ct)

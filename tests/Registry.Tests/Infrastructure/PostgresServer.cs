@@ -9,7 +9,8 @@ namespace Registry.Tests.Infrastructure;
 /// named by REGISTRY_TEST_ADMIN_CONNECTION when set; otherwise a <see cref="PostgresContainer"/> when a Docker
 /// engine answers; otherwise a throwaway <see cref="PostgresCluster"/> from the machine's own binaries. The run's
 /// output says which. It holds a migrated template database that each test class clones, so classes never see
-/// each other's rows.
+/// each other's rows. As deployments do, the admin login owns the schema (and migrates it), and the API's requests log
+/// in as the unprivileged role registry_api (<see cref="ApiConnectionStringFor"/>).
 /// </summary>
 public sealed class PostgresServer
 {
@@ -25,6 +26,13 @@ public sealed class PostgresServer
 
     public string ConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = database, Pooling = true }.ConnectionString;
+
+    public const string ApiRole = "registry_api";
+    private const string ApiPassword = "registry_api-test-only";
+
+    /// <summary>The connection the API's requests use: the registry_api login, which owns nothing and bypasses no policy.</summary>
+    public string ApiConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(ConnectionStringFor(database)) { Username = ApiRole, Password = ApiPassword }.ConnectionString;
 
     public async Task<string> CreateDatabaseAsync(string name, bool fromTemplate = true)
     {
@@ -45,6 +53,13 @@ public sealed class PostgresServer
     private static async Task<PostgresServer> StartAsync()
     {
         var server = new PostgresServer(await StartServerAsync());
+        // Before the migrations, which create the role only when it is missing (NOLOGIN, for a superuser to SET ROLE to).
+        await server.ExecuteAsync($$"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{{ApiRole}}') THEN CREATE ROLE {{ApiRole}}; END IF;
+            END $$;
+            ALTER ROLE {{ApiRole}} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{{ApiPassword}}';
+            """);
 
         await server.DropDatabaseAsync(TemplateDatabase);
         var template = await server.CreateDatabaseAsync(TemplateDatabase, fromTemplate: false);

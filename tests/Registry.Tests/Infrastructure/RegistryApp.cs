@@ -17,7 +17,11 @@ public class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
     private readonly string _database = $"test_{Guid.NewGuid():N}"[..20];
     private PostgresServer? _server;
 
+    /// <summary>The owner's connection (the server's admin): what the tests read and arrange stored state with.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>What the API's requests log in as: registry_api, bound by row-level security.</summary>
+    public string ApiConnectionString { get; private set; } = "";
 
     /// <summary>The serializer options the API uses, for reading responses into contracts.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new KebabEnumConverterFactory() } };
@@ -26,12 +30,14 @@ public class RegistryApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         _server = await PostgresServer.InstanceAsync();
         ConnectionString = await _server.CreateDatabaseAsync(_database);
+        ApiConnectionString = _server.ApiConnectionStringFor(_database);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
+        builder.UseSetting("ConnectionStrings:Registry", ApiConnectionString);
+        builder.UseSetting("ConnectionStrings:RegistryOwner", ConnectionString);
         builder.UseSetting(DevelopmentKeys.Setting, "true");
     }
 

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Registry.Api.Audit;
+using Registry.Api.Common;
+
+namespace Registry.Api.Data;
+
+/// <summary>
+/// Stamps timestamps, bumps versions and adds an audit row for every created, changed or deleted resource, in the
+/// SaveChanges that stores them, so a change and its audit row commit together or not at all. The time is the
+/// registered <see cref="TimeProvider"/>'s; the audit identity is the context's caller and request id.
+/// </summary>
+public sealed class AuditStamping(TimeProvider clock) : SaveChangesInterceptor
+{
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Stamp(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
+        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Stamp(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Stamp(DbContext? context)
+    {
+        if (context is not RegistryDb db) return;
+        var now = clock.GetUtcNow();
+        foreach (var entry in db.ChangeTracker.Entries<Versioned>())
+        {
+            // Measurements and adjustments live in jsonb columns as owned entities: a change to them alone is
+            // a change to their owner, so it bumps the owner's version too.
+            if (entry.State == EntityState.Unchanged && entry.Collections.Any(c =>
+                    c.Metadata.TargetEntityType.IsOwned() && c.IsModified))
+                entry.State = EntityState.Modified;
+
+            if (entry.State == EntityState.Added) StampCreated(entry.Entity, now);
+            else if (entry.State == EntityState.Modified)
+            {
+                entry.Entity.UpdatedAt = now;
+                entry.Entity.Version = entry.OriginalValues.GetValue<int>(nameof(Versioned.Version)) + 1;
+            }
+        }
+        var audited = db.ChangeTracker.Entries<Versioned>()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            .Select(e => e.State switch
+            {
+                EntityState.Added => Created(db, e.Entity, now),
+                EntityState.Deleted => Entry(db, AuditAction.Delete, ResourceName(e.Entity), e.Entity.Id.ToString(),
+                    e.OriginalValues.GetValue<int>(nameof(Versioned.Version)), null, now),
+                _ => Entry(db, AuditAction.Update, ResourceName(e.Entity), e.Entity.Id.ToString(),
+                    e.OriginalValues.GetValue<int>(nameof(Versioned.Version)), e.Entity.Version, now),
+            })
+            .ToList();
+        // Keys and vocabulary entries carry no version, but adding or revoking them is a write like any other.
+        audited.AddRange(db.ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified)
+            .Select(e => e.Entity switch
+            {
+                Security.ApiKey key => Entry(db, e.State == EntityState.Added ? AuditAction.Create : AuditAction.Update, "api-key", key.Id.ToString(), null, null, now),
+                Vocabulary.Drug drug => Entry(db, AuditAction.Create, "drug", drug.Code, null, null, now),
+                _ => null,
+            })
+            .OfType<AuditEntry>());
+        db.AuditLog.AddRange(audited);
+        foreach (var entry in db.ChangeTracker.Entries<Vocabulary.Drug>().Where(e => e.State == EntityState.Added))
+            entry.Entity.CreatedAt = now;
+    }
+
+    /// <summary>What saving a new resource stamps on it: version 1, created and updated now.</summary>
+    public static void StampCreated(Versioned entity, DateTimeOffset now)
+    {
+        entity.CreatedAt = now;
+        entity.UpdatedAt = now;
+        entity.Version = 1;
+    }
+
+    /// <summary>
+    /// The audit row of a new resource, as SaveChanges writes it; also for rows stored without SaveChanges (bulk
+    /// ingest COPYs its chunks), so every created resource is audited alike.
+    /// </summary>
+    public static AuditEntry Created(RegistryDb db, Versioned entity, DateTimeOffset at) =>
+        Entry(db, AuditAction.Create, ResourceName(entity), entity.Id.ToString(), null, entity.Version, at);
+
+    private static AuditEntry Entry(RegistryDb db, AuditAction action, string resource, string id, int? before, int? after, DateTimeOffset at) => new()
+    {
+        At = at, RequestId = db.RequestId, ApiKeyId = db.Caller.KeyId, Role = db.Caller.AuditRole,
+        HospitalId = db.Caller.HospitalId, Action = action.ToCode(), Resource = resource, ResourceId = id,
+        VersionBefore = before, VersionAfter = after,
+    };
+
+    private static string ResourceName(Versioned entity) => JsonNamingPolicy.KebabCaseLower.ConvertName(entity.GetType().Name);
+}

@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace Registry.Api.Security;
+
+/// <summary>
+/// The only way to the request role's <see cref="NpgsqlDataSource"/> outside EF Core: every connection and batch it
+/// hands out first tells PostgreSQL who the caller is (<see cref="CallerSettings"/>). Not registered itself, so no
+/// code can reach the database without a caller.
+/// </summary>
+public sealed class RegistryConnections(NpgsqlDataSource dataSource)
+{
+    public CallerDataSource For(Caller caller) => new(dataSource, caller);
+}
+
+/// <summary>The request's connections: what hand-written SQL (Dapper, batches, COPY) opens, bound to its caller.</summary>
+public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller)
+{
+    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await CallerSettings.ApplyAsync(connection, caller, ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A batch on a connection of its own, opened when it runs; its first statements set the caller (no extra round trip).</summary>
+    public NpgsqlBatch CreateBatch()
+    {
+        var batch = dataSource.CreateBatch();
+        CallerSettings.Prepend(batch, caller);
+        return batch;
+    }
+}
