@@ -4,7 +4,8 @@
 #   ./run.sh                      API on http://localhost:5080 (ASPNETCORE_URLS or --urls to change)
 #   ./run.sh --urls http://0.0.0.0:8080
 #
-# With ConnectionStrings__Registry set it only builds and runs against that database. Without it, it sets
+# With ConnectionStrings__Registry set (and ConnectionStrings__RegistryOwner for the migrations, see README) it only
+# builds and runs against that database. Without it, it sets
 # up a private PostgreSQL for this checkout (installing Debian's postgresql package if the server binaries
 # are missing), keeps its data in .data/postgres, listens on 127.0.0.1:${REGISTRY_PG_PORT:-55432}, and stops
 # it again when the API exits. Runs after the first find the same database: nothing is re-initialised.
@@ -138,7 +139,13 @@ if [[ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABAS
     log "creating database '$PG_DATABASE'"
     psql_admin -c "CREATE DATABASE $PG_DATABASE"
 fi
-export ConnectionStrings__Registry="Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DATABASE;Username=postgres"
+# The API's requests log in as registry_api (no superuser, no BYPASSRLS, owns nothing: row-level security binds
+# it); the migrations run as the owner, here the cluster's superuser. Local trust authentication: no passwords.
+psql_admin -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'registry_api') THEN CREATE ROLE registry_api; END IF;
+END \$\$; ALTER ROLE registry_api LOGIN NOSUPERUSER NOBYPASSRLS"
+export ConnectionStrings__Registry="Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DATABASE;Username=registry_api"
+export ConnectionStrings__RegistryOwner="Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DATABASE;Username=postgres"
 
 build
 
