@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -49,14 +50,14 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<OutcomesByCombinationReport>> OutcomesByCombination(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByCombinationQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<RegistrySummaryReport>> Summary(
-        [AsParameters] CaseFilters filters, NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] NpgsqlDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await RegistrySummaryQuery.RunAsync(dataSource, filters, caller, cells, ct));
 }

@@ -18,20 +18,7 @@ public static class DatabaseSetup
                 "which sets up a local PostgreSQL by itself.");
 
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var source = new NpgsqlDataSourceBuilder(connectionString);
-        // One heavy query must not hold the database: PostgreSQL cancels statements running longer than this
-        // (answered as 503), unless the connection string already sets a statement_timeout.
-        var timeout = builder.Configuration.GetValue("Registry:Database:StatementTimeoutSeconds", 30);
-        if (source.ConnectionStringBuilder.Options?.Contains("statement_timeout") != true)
-            source.ConnectionStringBuilder.Options = $"{source.ConnectionStringBuilder.Options} -c statement_timeout={timeout * 1000}".Trim();
-        // Measured (docs/performance.md, tuning variants): server-side prepared statements for the hot queries gave
-        // GET /cases/{id} +27-65% at 32 clients. A connection string that sets Max Auto Prepare itself wins.
-        if (!connectionString.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
-            (source.ConnectionStringBuilder.MaxAutoPrepare, source.ConnectionStringBuilder.AutoPrepareMinUsages) = (64, 2);
-        // Npgsql's metrics (db_client_*, on /metrics) name the pool by this rather than by the connection string.
-        source.Name = "registry";
-        var dataSource = source.Build();
-        builder.Services.AddSingleton(dataSource);
+        var dataSource = builder.AddRegistryDataSources(connectionString);
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddPooledDbContextFactory<RegistryDb>(options => options
             .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3)));
@@ -67,6 +54,7 @@ public static class DatabaseSetup
             }
         }
 
+        await ReadReplica.CheckAsync(app.Services, app.Configuration, logger, app.Lifetime.ApplicationStopping);
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SeedLoader>().LoadAsync(app.Lifetime.ApplicationStopping);
         await scope.ServiceProvider.GetRequiredService<KeyBootstrap>().EnsureKeysAsync(app.Lifetime.ApplicationStopping);

@@ -8,7 +8,7 @@ namespace Registry.Api.Data;
 /// several instances starting against one empty database apply each file exactly once. No time limit applies
 /// here: a migration may rewrite a large table, and an instance waits for another's migration to finish.
 /// </summary>
-public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logger)
+public sealed class Migrator([FromKeyedServices(RegistryDataSources.Session)] NpgsqlDataSource dataSource, ILogger<Migrator> logger)
 {
     private const long LockKey = 0x4846_5352_6567; // "HFSReg"
 

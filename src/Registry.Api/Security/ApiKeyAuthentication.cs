@@ -10,16 +10,17 @@ namespace Registry.Api.Security;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer hfs_…</c>. A verified key is cached for a few seconds so a busy
-/// client does not cost a lookup per request; revoking through the API evicts it at once on this instance
-/// (other instances stop accepting it within <see cref="CacheFor"/>).
+/// client does not cost a lookup per request; revoking through the API evicts it at once on this instance, and
+/// every other instance stops accepting it within <c>Registry:Auth:KeyCacheSeconds</c> (default 10; 0 = no cache).
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    NpgsqlDataSource dataSource, IMemoryCache cache, IProblemDetailsService problems)
+    NpgsqlDataSource dataSource, IMemoryCache cache, IProblemDetailsService problems, IConfiguration configuration)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    public const string CacheSecondsSetting = "Registry:Auth:KeyCacheSeconds";
+    private TimeSpan CacheFor => TimeSpan.FromSeconds(configuration.GetValue(CacheSecondsSetting, 10));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,7 +30,7 @@ public sealed class ApiKeyAuthentication(
             || !ApiKeySecrets.TryParse(header["Bearer ".Length..].Trim(), out var prefix, out var secret))
             return AuthenticateResult.Fail("Malformed API key.");
 
-        var key = await cache.GetOrCreateAsync(CacheKey(prefix), async entry =>
+        var key = CacheFor <= TimeSpan.Zero ? await FindAsync(prefix) : await cache.GetOrCreateAsync(CacheKey(prefix), async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
             return await FindAsync(prefix);

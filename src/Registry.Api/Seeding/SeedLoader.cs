@@ -24,7 +24,7 @@ public sealed record SeedHospital(Guid? Id, string? Name, string? City, string? 
 public sealed class SeedLoader(
     RegistryDb db,
     CaseWriter writer,
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(RegistryDataSources.Session)] NpgsqlDataSource dataSource,
     IServiceProvider services,
     IOptions<JsonOptions> jsonOptions,
     ILogger<SeedLoader> logger)
