@@ -169,6 +169,8 @@ pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 40
 server_reset_query =
+# After a failover the primary's address is the same (HAProxy's write port): retry logins at once, not after 15 s.
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits,options
 logfile = $DIR/pgbouncer.log
 pidfile = $DIR/pgbouncer/pgbouncer.pid
