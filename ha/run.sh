@@ -81,6 +81,9 @@ bootstrap:
     ttl: ${HFS_HA_TTL:-10}
     loop_wait: ${HFS_HA_LOOP_WAIT:-2}
     retry_timeout: ${HFS_HA_RETRY_TIMEOUT:-4}
+    # A crashed primary fails over to the synchronous standby (which has every acknowledged commit) at once, rather
+    # than being restarted in place: that restart's crash recovery took 8 s of the 14.5 s write gap measured here.
+    primary_start_timeout: ${HFS_HA_PRIMARY_START_TIMEOUT:-0}
     maximum_lag_on_failover: 1048576
     # An acknowledged commit is on the primary and on the synchronous standby; only that standby may be promoted.
     synchronous_mode: true

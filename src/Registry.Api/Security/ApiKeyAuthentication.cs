@@ -73,9 +73,27 @@ public sealed class ApiKeyAuthentication(
 
     public static string CacheKey(string prefix) => $"api-key:{prefix}";
 
+    /// <summary>
+    /// From the primary; while it is unreachable (a failover), from the read data source, so that reads served by
+    /// the replicas keep being answered. A replica knows every key the primary had committed before it went away.
+    /// </summary>
     private async Task<ApiKey?> FindAsync(string prefix)
     {
-        await using var command = dataSource.CreateCommand(
+        try
+        {
+            return await FindAsync(dataSource, prefix);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient || ex.SqlState?.StartsWith("08", StringComparison.Ordinal) == true)
+        {
+            var read = Context.RequestServices.GetRequiredKeyedService<NpgsqlDataSource>(Data.RegistryDataSources.Read);
+            if (ReferenceEquals(read, dataSource)) throw;
+            return await FindAsync(read, prefix);
+        }
+    }
+
+    private async Task<ApiKey?> FindAsync(NpgsqlDataSource source, string prefix)
+    {
+        await using var command = source.CreateCommand(
             "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL");
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using Registry.Api.Data;
@@ -16,9 +15,6 @@ namespace Registry.Tests.HighAvailability;
 /// </summary>
 public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
-    private WebApplicationFactory<Program> With(params (string Key, string Value)[] settings) =>
-        app.WithWebHostBuilder(builder => { foreach (var (key, value) in settings) builder.UseSetting(key, value); });
-
     private static string StartupError(WebApplicationFactory<Program> factory)
     {
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
@@ -30,7 +26,7 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
     [Fact]
     public void A_read_connection_string_that_reaches_a_primary_stops_the_start_up_naming_the_fix()
     {
-        var message = StartupError(With(("ConnectionStrings:RegistryRead", app.ConnectionString)));
+        var message = StartupError(app.WithSettings(("ConnectionStrings:RegistryRead", app.ConnectionString)));
 
         Assert.Contains("ConnectionStrings:RegistryRead reaches a primary", message);
         Assert.Contains(ReadReplica.MayBePrimarySetting, message);
@@ -42,12 +38,11 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
         var settings = new NpgsqlConnectionStringBuilder(app.ConnectionString);
         var hosts = $"Host={settings.Host},{settings.Host}";
         var rest = app.ConnectionString.Replace($"Host={settings.Host}", "");
-        await using var factory = With(
+        await using var factory = app.WithSettings(
             ("ConnectionStrings:Registry", $"{hosts}{rest};Target Session Attributes=primary"),
             ("ConnectionStrings:RegistryRead", $"{hosts}{rest};Target Session Attributes=prefer-standby"),
             (ReadReplica.MayBePrimarySetting, "true"));
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", DevelopmentKeys.Admin);
+        var client = factory.CreateClient().WithKey(DevelopmentKeys.Admin);
 
         var created = await client.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "MH-1", sourceCaseId: "MULTI-HOST-1"));
         var read = await (await client.GetAsync($"/api/v1/cases/{created.Id}")).ReadAs<JsonElement>(HttpStatusCode.OK);
@@ -64,7 +59,7 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
     [Fact]
     public void A_transaction_mode_pooler_without_a_direct_connection_for_the_session_locks_is_refused_at_start_up()
     {
-        var message = StartupError(With((PoolerMode.Setting, "pgbouncer-transaction")));
+        var message = StartupError(app.WithSettings((PoolerMode.Setting, "pgbouncer-transaction")));
 
         Assert.Contains("ConnectionStrings:RegistryDirect is not set", message);
     }
@@ -72,13 +67,13 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
     [Fact]
     public void A_statement_mode_pooler_is_refused_at_start_up()
     {
-        Assert.Contains("cannot use a statement-mode pooler", StartupError(With((PoolerMode.Setting, "pgbouncer-statement"))));
+        Assert.Contains("cannot use a statement-mode pooler", StartupError(app.WithSettings((PoolerMode.Setting, "pgbouncer-statement"))));
     }
 
     [Fact]
     public void A_transaction_mode_pooler_with_auto_prepare_asked_for_in_the_connection_string_is_refused()
     {
-        var message = StartupError(With(
+        var message = StartupError(app.WithSettings(
             (PoolerMode.Setting, "pgbouncer-transaction"),
             ("ConnectionStrings:RegistryDirect", app.ConnectionString),
             ("ConnectionStrings:Registry", $"{app.ConnectionString};Max Auto Prepare=20")));
@@ -89,10 +84,9 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
     [Fact]
     public async Task In_transaction_pooler_mode_with_a_direct_connection_the_api_starts_and_writes()
     {
-        await using var factory = With(
+        await using var factory = app.WithSettings(
             (PoolerMode.Setting, "pgbouncer-transaction"), ("ConnectionStrings:RegistryDirect", app.ConnectionString));
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", DevelopmentKeys.Admin);
+        var client = factory.CreateClient().WithKey(DevelopmentKeys.Admin);
 
         for (var i = 0; i < 4; i++) // auto-prepare would prepare a statement used twice
             await client.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: $"PB-{i}", sourceCaseId: $"POOLER-{i}"));

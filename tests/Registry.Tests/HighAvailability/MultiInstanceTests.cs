@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Registry.Api.Security;
 using Registry.Api.Vocabulary;
@@ -15,22 +14,14 @@ namespace Registry.Tests.HighAvailability;
 /// </summary>
 public sealed class MultiInstanceTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
-    private WebApplicationFactory<Program> Instance(params (string Key, string Value)[] settings) =>
-        app.WithWebHostBuilder(builder => { foreach (var (key, value) in settings) builder.UseSetting(key, value); });
-
-    private static HttpClient Client(WebApplicationFactory<Program> instance, string key)
-    {
-        var client = instance.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        return client;
-    }
+    private static HttpClient Client(WebApplicationFactory<Program> instance, string key) => instance.CreateClient().WithKey(key);
 
     [Fact]
     public async Task With_two_instances_each_allows_half_of_the_keys_burst_so_that_together_they_allow_the_configured_burst()
     {
         (string, string)[] limit = [("Registry:RateLimit:PerSecond", "2"), ("Registry:RateLimit:Burst", "6"), ("Registry:RateLimit:Instances", "2")];
-        await using var first = Instance(limit);
-        await using var second = Instance(limit);
+        await using var first = app.WithSettings(limit);
+        await using var second = app.WithSettings(limit);
 
         HttpResponseMessage? refused = null;
         foreach (var instance in new[] { first, second })
@@ -50,8 +41,8 @@ public sealed class MultiInstanceTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_key_revoked_on_one_instance_is_refused_by_another_within_its_key_cache_bound()
     {
-        await using var revoking = Instance();
-        await using var other = Instance((ApiKeyAuthentication.CacheSecondsSetting, "0"));
+        await using var revoking = app.WithSettings();
+        await using var other = app.WithSettings((ApiKeyAuthentication.CacheSecondsSetting, "0"));
         var admin = Client(revoking, DevelopmentKeys.Admin);
         var created = await (await admin.PostAsJson("/api/v1/keys", new KeyRequest("ha-test", Role.Analyst, null)))
             .ReadAs<CreatedKeyResponse>(HttpStatusCode.Created);
@@ -66,8 +57,8 @@ public sealed class MultiInstanceTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_drug_added_on_one_instance_is_accepted_by_another_within_its_vocabulary_cache_bound()
     {
-        await using var adding = Instance();
-        await using var other = Instance((DrugCatalog.CacheSecondsSetting, "0"));
+        await using var adding = app.WithSettings();
+        await using var other = app.WithSettings((DrugCatalog.CacheSecondsSetting, "0"));
         var elsewhere = Client(other, DevelopmentKeys.Admin);
         var document = CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "VOC-1", sourceCaseId: "VOCAB-1", drugs: ["ha-test-drug"]);
         await (await elsewhere.PostAsJson("/api/v1/cases", document)).ReadValidationProblem("medications[0].drug");
