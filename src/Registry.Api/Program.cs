@@ -44,6 +44,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 
 var app = builder.Build();
 
+app.UseRegistryForwardedHeaders(); // first: everything after sees the client's address, not the proxy's
 app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

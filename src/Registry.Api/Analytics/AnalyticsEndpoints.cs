@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
 using Registry.Api.Security;
 
@@ -51,14 +52,14 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<OutcomesByCombinationReport>> OutcomesByCombination(
-        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByCombinationQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<RegistrySummaryReport>> Summary(
-        [AsParameters] CaseFilters filters, CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await RegistrySummaryQuery.RunAsync(dataSource, filters, caller, cells, ct));
 }

@@ -63,7 +63,7 @@ public static class CaseEndpoints
     }
 
     private static async Task<Ok<CasePage>> List(
-        [AsParameters] CaseListQuery query, CallerDataSource dataSource, Caller caller, CancellationToken ct) =>
+        [AsParameters] CaseListQuery query, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Caller caller, CancellationToken ct) =>
         TypedResults.Ok(await CaseListQueries.ReadPageAsync(dataSource, query, caller, ct));
 
     /// <summary>Every read of a whole case is audited; analysts get it without the hospital's source id.</summary>

@@ -67,7 +67,13 @@ public sealed partial class ProblemExceptionHandler(
             or PostgresErrorCodes.NumericValueOutOfRange
             => Problem(400, "The request breaks a rule of the registry.", $"Rejected by the database ({pg.ConstraintName ?? pg.SqlState})."),
         PostgresErrorCodes.QueryCanceled => Problem(503, "Query took too long.", "The query was cancelled; narrow the filters or retry."),
-        _ when pg.IsTransient => Problem(503, "Database unavailable.", "The registry database is unavailable; retry shortly."),
+        // During a failover (docs/ha.md): class 08 is a connection exception, e.g. 08P01 "server login has been
+        // failing" from pgbouncer while the primary behind it is down; 25006 is a write that reached a node still
+        // read-only (Patroni restarts a crashed primary read-only before promoting it, or HAProxy has not yet
+        // noticed the old primary is gone). The write did not happen: retry shortly.
+        _ when pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || pg.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction
+            => Problem(503, "Database unavailable.", "The registry database is unavailable; retry shortly."),
         _ => Problem(500, "An unexpected error occurred.", "The error has been logged; the request changed nothing."),
     };
 

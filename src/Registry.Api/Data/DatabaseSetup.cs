@@ -8,9 +8,9 @@ namespace Registry.Api.Data;
 public static class DatabaseSetup
 {
     /// <summary>
-    /// One NpgsqlDataSource for the process's requests (the registry_api role), shared by EF Core (pooled contexts)
-    /// and hand-written SQL, each connection bound to its caller for row-level security. Migrations use the owner's
-    /// connection string instead (Startup/DatabaseStartup).
+    /// The request data sources (Data/RegistryDataSources: the primary, and the read one), shared by EF Core (pooled
+    /// contexts) and hand-written SQL, each connection bound to its caller for row-level security, as the
+    /// registry_api role. Migrations use the owner's connection string instead (Startup/DatabaseStartup).
     /// </summary>
     public static void AddRegistryDatabase(this WebApplicationBuilder builder)
     {
@@ -21,22 +21,7 @@ public static class DatabaseSetup
                 "which sets up a local PostgreSQL by itself.");
 
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var source = new NpgsqlDataSourceBuilder(connectionString);
-        // One heavy query must not hold the database: PostgreSQL cancels statements running longer than this
-        // (answered as 503), unless the connection string already sets a statement_timeout.
-        var timeout = builder.Configuration.GetValue("Registry:Database:StatementTimeoutSeconds", 30);
-        if (source.ConnectionStringBuilder.Options?.Contains("statement_timeout") != true)
-            source.ConnectionStringBuilder.Options = $"{source.ConnectionStringBuilder.Options} -c statement_timeout={timeout * 1000}".Trim();
-        // Measured (docs/performance.md, tuning variants): server-side prepared statements for the hot queries gave
-        // GET /cases/{id} +27-65% at 32 clients. A connection string that sets Max Auto Prepare itself wins.
-        if (!connectionString.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
-            (source.ConnectionStringBuilder.MaxAutoPrepare, source.ConnectionStringBuilder.AutoPrepareMinUsages) = (64, 2);
-        // A pooled connection must forget its last caller (Security/CallerSettings): always reset on close.
-        source.ConnectionStringBuilder.NoResetOnClose = false;
-        // Npgsql's metrics (db_client_*, on /metrics) name the pool by this rather than by the connection string.
-        source.Name = "registry";
-        var dataSource = source.Build();
-        builder.Services.AddSingleton(new RegistryConnections(dataSource));
+        var dataSource = builder.AddRegistryDataSources(connectionString);
         builder.Services.AddSingleton<AuditStamping>();
         builder.Services.AddPooledDbContextFactory<RegistryDb>((services, options) => options
             .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3))
@@ -51,7 +36,6 @@ public static class DatabaseSetup
             return db;
         });
         builder.Services.AddScoped(services => Caller.Current(services.GetRequiredService<IHttpContextAccessor>()));
-        builder.Services.AddScoped(services => services.GetRequiredService<RegistryConnections>().For(services.GetRequiredService<Caller>()));
         builder.Services.AddScoped(services => Analytics.SmallCells.For(
             services.GetRequiredService<Caller>(), builder.Configuration, builder.Environment));
     }

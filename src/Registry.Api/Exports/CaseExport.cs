@@ -199,14 +199,16 @@ public static class CaseExportEndpoints
     }
 
     private static PushStreamHttpResult Export(
-        [AsParameters] CaseExportQuery query, CallerDataSource dataSource, Security.Caller caller, HttpContext http)
+        [AsParameters] CaseExportQuery query, CallerDataSource dataSource,
+        [FromKeyedServices(Data.RegistryDataSources.Read)] CallerDataSource read, Security.Caller caller, HttpContext http)
     {
         var ndjson = query.Format == "ndjson";
         return TypedResults.Stream(
             async _ =>
             {
                 await using var audit = new Audit.CaseReads(dataSource, caller, RequestIds.Of(http));
-                await CaseExport.WriteAsync(dataSource, query, caller, audit, http.Response.BodyWriter, http.RequestAborted);
+                // Rows from the read source (a replica), audit rows to the primary.
+                await CaseExport.WriteAsync(read, query, caller, audit, http.Response.BodyWriter, http.RequestAborted);
             },
             ndjson ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8",
             ndjson ? "cases.ndjson" : "cases.csv");

@@ -184,12 +184,14 @@ public static class FhirEndpoints
     };
 
     private static IResult Export(
-        [AsParameters] CaseFilters filters, CallerDataSource dataSource, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, CallerDataSource dataSource,
+        [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource read, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
         TypedResults.Stream(async body =>
         {
             // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases match.
             var buffer = new ArrayBufferWriter<byte>();
-            await foreach (var ids in FhirCases.MatchingIdBatchesAsync(dataSource, filters, caller, ct))
+            // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
+            await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, caller, ct))
             {
                 // A scope per batch: the DbContext (and what it read) is let go before the next batch.
                 await using var scope = scopes.CreateAsyncScope();

@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Health;
 
 public static class HealthEndpoints
 {
-    public sealed record HealthResponse(string Status, string? Detail = null);
+    /// <param name="WritesTo">On /health/ready: the PostgreSQL node this instance writes to, as that server sees itself.</param>
+    public sealed record HealthResponse(string Status, string? Detail = null, DatabaseNode? WritesTo = null);
 
     public static void MapHealth(this IEndpointRouteBuilder routes)
     {
@@ -16,17 +18,21 @@ public static class HealthEndpoints
             .WithDescription("Answers 200 while the process is up; it does not touch the database.");
         group.MapGet("/ready", Ready).WithName("Ready")
             .WithSummary("Readiness")
-            .WithDescription("Answers 200 when the database answers a query within 3 seconds, else 503 with the reason.")
+            .WithDescription("Answers 200 when the database answers a query within 3 seconds, naming the node it writes to (writesTo: address, port, isStandby), else 503 with the reason.")
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(3);
 
-    private static async Task CheckAsync(RegistryConnections connections, CancellationToken ct)
+    private static async Task<DatabaseNode> CheckAsync(RegistryConnections connections, CancellationToken ct)
     {
-        await using var batch = connections.For(Caller.System).CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM schema_migrations"));
-        await batch.ExecuteScalarAsync(ct);
+        var source = connections.For(Caller.System);
+        await using (var batch = source.CreateBatch())
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM schema_migrations"));
+            await batch.ExecuteScalarAsync(ct);
+        }
+        return await DatabaseNode.OfAsync(source, ct);
     }
 
     private static Ok<HealthResponse> Live() => TypedResults.Ok(new HealthResponse("live"));
@@ -40,8 +46,8 @@ public static class HealthEndpoints
         {
             // The bound is the check's own clock: a server that hangs (rather than refusing connections) leaves a
             // cancelled query unwinding for much longer, so the answer does not wait for it.
-            await CheckAsync(dataSource, timeout.Token).WaitAsync(ReadyWithin, ct);
-            return TypedResults.Ok(new HealthResponse("ready"));
+            var node = await CheckAsync(dataSource, timeout.Token).WaitAsync(ReadyWithin, ct);
+            return TypedResults.Ok(new HealthResponse("ready", WritesTo: node));
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException or TimeoutException)
         {

@@ -10,16 +10,17 @@ namespace Registry.Api.Security;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer hfs_…</c>. A verified key is cached for a few seconds so a busy
-/// client does not cost a lookup per request; revoking through the API evicts it at once on this instance
-/// (other instances stop accepting it within <see cref="CacheFor"/>).
+/// client does not cost a lookup per request; revoking through the API evicts it at once on this instance, and
+/// every other instance stops accepting it within <c>Registry:Auth:KeyCacheSeconds</c> (default 10; 0 = no cache).
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    RegistryConnections connections, IMemoryCache cache, IProblemDetailsService problems)
+    RegistryConnections connections, IMemoryCache cache, IProblemDetailsService problems, IConfiguration configuration)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    public const string CacheSecondsSetting = "Registry:Auth:KeyCacheSeconds";
+    private TimeSpan CacheFor => TimeSpan.FromSeconds(configuration.GetValue(CacheSecondsSetting, 10));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,7 +30,7 @@ public sealed class ApiKeyAuthentication(
             || !ApiKeySecrets.TryParse(header["Bearer ".Length..].Trim(), out var prefix, out var secret))
             return AuthenticateResult.Fail("Malformed API key.");
 
-        var key = await cache.GetOrCreateAsync(CacheKey(prefix), async entry =>
+        var key = CacheFor <= TimeSpan.Zero ? await FindAsync(prefix) : await cache.GetOrCreateAsync(CacheKey(prefix), async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
             return await FindAsync(prefix);
@@ -72,10 +73,28 @@ public sealed class ApiKeyAuthentication(
 
     public static string CacheKey(string prefix) => $"api-key:{prefix}";
 
+    /// <summary>
+    /// From the primary; while it is unreachable (a failover), from the read data source, so that reads served by
+    /// the replicas keep being answered. A replica knows every key the primary had committed before it went away.
+    /// </summary>
     private async Task<ApiKey?> FindAsync(string prefix)
     {
+        try
+        {
+            return await FindAsync(connections, prefix);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient || ex.SqlState?.StartsWith("08", StringComparison.Ordinal) == true)
+        {
+            var read = Context.RequestServices.GetRequiredKeyedService<RegistryConnections>(Data.RegistryDataSources.Read);
+            if (ReferenceEquals(read, connections)) throw;
+            return await FindAsync(read, prefix);
+        }
+    }
+
+    private async Task<ApiKey?> FindAsync(RegistryConnections source, string prefix)
+    {
         // Before authentication there is no caller yet: the lookup runs as the service (api_keys has no row-level security).
-        await using var batch = connections.For(Caller.System).CreateBatch();
+        await using var batch = source.For(Caller.System).CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL") { Parameters = { new() { Value = prefix } } });
         await using var reader = await batch.ExecuteReaderAsync(Context.RequestAborted);

@@ -7,6 +7,8 @@ namespace Registry.Api.Security;
 /// <summary>
 /// A token bucket per API key (per client address for requests without one), so one busy client is slowed
 /// down without slowing anyone else. Over the limit: 429 problem with Retry-After.
+/// With N instances behind a round-robin balancer, <c>Registry:RateLimit:Instances</c> = N gives each instance
+/// a 1/N share of the rate and of the burst, so that the shares add up to the configured limit (docs/ha.md).
 /// </summary>
 public static class RateLimiting
 {
@@ -16,13 +18,15 @@ public static class RateLimiting
     {
         var perSecond = configuration.GetValue("Registry:RateLimit:PerSecond", 200);
         var burst = configuration.GetValue("Registry:RateLimit:Burst", 400);
+        var instances = Math.Max(1, configuration.GetValue("Registry:RateLimit:Instances", 1));
+        var (sharePerSecond, shareBurst) = (Math.Max(1, perSecond / instances), Math.Max(1, burst / instances));
         services.AddRateLimiter(options =>
         {
             options.AddPolicy(PerKey, context => RateLimitPartition.GetTokenBucketLimiter(
                 context.User.FindFirstValue(Caller.KeyIdClaim) ?? $"ip:{context.Connection.RemoteIpAddress}",
                 _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = burst, TokensPerPeriod = perSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    TokenLimit = shareBurst, TokensPerPeriod = sharePerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0, AutoReplenishment = true,
                 }));
             options.OnRejected = async (rejected, ct) =>
@@ -37,7 +41,9 @@ public static class RateLimiting
                     ProblemDetails =
                     {
                         Status = 429, Title = "Too many requests for this key.",
-                        Detail = $"This key may make {perSecond} requests per second (bursts up to {burst}); retry after the Retry-After delay.",
+                        Detail = $"This key may make {perSecond} requests per second (bursts up to {burst})" +
+                            (instances > 1 ? $", {sharePerSecond} per second (bursts up to {shareBurst}) on each of {instances} instances" : "") +
+                            "; retry after the Retry-After delay.",
                     },
                 });
             };

@@ -10,6 +10,9 @@ namespace Registry.Api.Security;
 public sealed class RegistryConnections(NpgsqlDataSource dataSource)
 {
     public CallerDataSource For(Caller caller) => new(dataSource, caller);
+
+    /// <summary>Closes the idle pooled connections, so the next ones are opened anew (e.g. on another node after a failover).</summary>
+    public void Clear() => dataSource.Clear();
 }
 
 /// <summary>The request's connections: what hand-written SQL (Dapper, batches, COPY) opens, bound to its caller.</summary>

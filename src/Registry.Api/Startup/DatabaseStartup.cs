@@ -28,7 +28,7 @@ public static class DatabaseStartup
         {
             try
             {
-                await RunAsync(app.Services, OwnerConnectionString(app.Configuration), logger, ct);
+                await RunAsync(app.Services, app.Configuration, logger, ct);
                 return;
             }
             catch (NpgsqlException ex) when (ex.IsTransient && attempt < Attempts)
@@ -39,15 +39,16 @@ public static class DatabaseStartup
         }
     }
 
-    private static async Task RunAsync(IServiceProvider services, string ownerConnectionString, ILogger<Migrator> logger, CancellationToken ct)
+    private static async Task RunAsync(IServiceProvider services, IConfiguration configuration, ILogger<Migrator> logger, CancellationToken ct)
     {
-        await using var owner = NpgsqlDataSource.Create(ownerConnectionString);
+        await using var owner = NpgsqlDataSource.Create(OwnerConnectionString(configuration));
         await using var connection = await owner.OpenConnectionAsync(ct);
         await using (await Migrator.HoldStartupLockAsync(connection, ct))
         {
             await new Migrator(owner, logger).ApplyAsync(connection, ct);
             await using var scope = services.CreateAsyncScope();
             await RequestRole.CheckAsync(scope.ServiceProvider.GetRequiredService<CallerDataSource>(), logger, ct);
+            await ReadReplica.CheckAsync(services, configuration, logger, ct);
             await scope.ServiceProvider.GetRequiredService<SeedLoader>().LoadAsync(ct);
             await scope.ServiceProvider.GetRequiredService<KeyBootstrap>().EnsureKeysAsync(ct);
         }

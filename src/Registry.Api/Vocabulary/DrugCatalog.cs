@@ -6,22 +6,28 @@ namespace Registry.Api.Vocabulary;
 
 /// <summary>
 /// The drug vocabulary: a small table that changes rarely, so it is kept in memory for
-/// <see cref="CacheFor"/> and reloaded after that, or at once on this instance when an admin adds a drug
-/// (other instances know a new drug within <see cref="CacheFor"/>). Validating and answering a case costs no query.
+/// <c>Registry:Vocabulary:CacheSeconds</c> (default 30; 0 = no cache) and reloaded after that, or at once on this
+/// instance when an admin adds a drug (every other instance knows a new drug within that bound).
+/// Validating and answering a case costs no query.
 /// </summary>
-public sealed class DrugCatalog(IDbContextFactory<RegistryDb> contexts, IMemoryCache cache)
+public sealed class DrugCatalog(IDbContextFactory<RegistryDb> contexts, IMemoryCache cache, IConfiguration configuration)
 {
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    public const string CacheSecondsSetting = "Registry:Vocabulary:CacheSeconds";
+    private TimeSpan CacheFor => TimeSpan.FromSeconds(configuration.GetValue(CacheSecondsSetting, 30));
     private const string CacheKey = "drug-vocabulary";
 
     public async Task<IReadOnlyDictionary<string, Drug>> AllAsync(CancellationToken ct) =>
-        (await cache.GetOrCreateAsync(CacheKey, async entry =>
+        CacheFor <= TimeSpan.Zero ? await LoadAsync(ct) : (await cache.GetOrCreateAsync(CacheKey, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            return (IReadOnlyDictionary<string, Drug>)await db.Drugs.AsNoTracking()
-                .ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, ct);
+            return await LoadAsync(ct);
         }))!;
+
+    private async Task<IReadOnlyDictionary<string, Drug>> LoadAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Drugs.AsNoTracking().ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, ct);
+    }
 
     /// <summary>Forget the cached vocabulary, after a drug was added.</summary>
     public void Invalidate() => cache.Remove(CacheKey);

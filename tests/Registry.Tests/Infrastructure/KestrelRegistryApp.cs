@@ -4,7 +4,7 @@ namespace Registry.Tests.Infrastructure;
 /// The API behind a real Kestrel server on a free port, for what the in-memory test server does not reproduce:
 /// HttpClient then sends a body of unknown length with Transfer-Encoding: chunked, as a client streaming it would.
 /// </summary>
-public sealed class KestrelRegistryApp : RegistryApp
+public class KestrelRegistryApp : RegistryApp
 {
     public KestrelRegistryApp()
     {

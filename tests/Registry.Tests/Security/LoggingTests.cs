@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,29 +27,5 @@ public sealed class LoggingTests(RegistryApp app) : IClassFixture<RegistryApp>
         Assert.Contains(logs.Lines, line => line.Contains(requestId));
         Assert.DoesNotContain(logs.Lines, line => line.Contains("SECRET-PSEUDONYM-7f3a"));
         Assert.NotEqual(Guid.Empty, created.Id);
-    }
-
-    /// <summary>Every log line with its scopes (where the TraceId is), as the console logger would write them.</summary>
-    private sealed class CapturingLogs : ILoggerProvider, ISupportExternalScope
-    {
-        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-        public ConcurrentBag<string> Lines { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
-        public void Dispose() { }
-
-        private sealed class Logger(CapturingLogs owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes.Push(state);
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var scopes = new List<string>();
-                owner._scopes.ForEachScope((scope, list) => list.Add(scope?.ToString() ?? ""), scopes);
-                owner.Lines.Add($"{category}: {formatter(state, exception)} {exception} | {string.Join(" => ", scopes)}");
-            }
-        }
     }
 }
