@@ -40,29 +40,38 @@ internal static class ChunkCopy
         """);
     private static readonly Table AuditLog = new("audit_log", "at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after");
 
+    private static readonly Table[] InsertOrder = [Patients, Cases, Diagnostics, Medications, Outcomes, AuditLog];
+
     /// <summary>
-    /// PostgreSQL refuses COPY FROM into a table under row-level security, so a chunk's rows are copied into a
-    /// temporary table of the same columns (dropped at commit) and moved with one INSERT ... SELECT, which the
-    /// policies check like any insert and which fires the same triggers.
+    /// PostgreSQL refuses COPY FROM into a table under row-level security, so a chunk's rows are copied into temporary
+    /// tables of the same columns (dropped at commit) and moved with INSERT ... SELECT, which the policies check like
+    /// any insert and which fires the same triggers. Creating the tables and moving the rows take one round trip each.
     /// </summary>
-    private static async Task<NpgsqlBinaryImporter> BeginStagedAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
+    private static async Task CreateStagingAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using (var create = new NpgsqlCommand(
-            $"CREATE TEMP TABLE staged_{table.Name} ON COMMIT DROP AS SELECT {table.Columns} FROM {table.Name} WITH NO DATA", connection))
-            await create.ExecuteNonQueryAsync(ct);
-        return await connection.BeginBinaryImportAsync($"COPY staged_{table.Name} ({table.Columns}) FROM STDIN (FORMAT BINARY)", ct);
+        await using var batch = connection.CreateBatch();
+        foreach (var table in InsertOrder)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"CREATE TEMP TABLE staged_{table.Name} ON COMMIT DROP AS SELECT {table.Columns} FROM {table.Name} WITH NO DATA"));
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task MoveStagedAsync(NpgsqlConnection connection, Table table, CancellationToken ct)
+    private static Task<NpgsqlBinaryImporter> BeginStagedAsync(NpgsqlConnection connection, Table table, CancellationToken ct) =>
+        connection.BeginBinaryImportAsync($"COPY staged_{table.Name} ({table.Columns}) FROM STDIN (FORMAT BINARY)", ct);
+
+    private static async Task MoveStagedAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var move = new NpgsqlCommand(
-            $"INSERT INTO {table.Name} ({table.Columns}) SELECT {table.Columns} FROM staged_{table.Name}", connection);
-        await move.ExecuteNonQueryAsync(ct);
+        await using var batch = connection.CreateBatch();
+        foreach (var table in InsertOrder)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"INSERT INTO {table.Name} ({table.Columns}) SELECT {table.Columns} FROM staged_{table.Name}"));
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     public static async Task WriteAsync(NpgsqlConnection connection, IReadOnlyList<Patient> patients, IReadOnlyList<Case> cases,
         IReadOnlyList<AuditEntry> audit, CancellationToken ct)
     {
+        await CreateStagingAsync(connection, ct);
         if (patients.Count > 0)
         {
             await using (var copy = await BeginStagedAsync(connection, Patients, ct))
@@ -79,7 +88,6 @@ internal static class ChunkCopy
                 }
                 await copy.CompleteAsync(ct);
             }
-            await MoveStagedAsync(connection, Patients, ct);
         }
 
         await using (var copy = await BeginStagedAsync(connection, Cases, ct))
@@ -120,7 +128,6 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
-        await MoveStagedAsync(connection, Cases, ct);
 
         await using (var copy = await BeginStagedAsync(connection, Diagnostics, ct))
         {
@@ -141,7 +148,6 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
-        await MoveStagedAsync(connection, Diagnostics, ct);
 
         await using (var copy = await BeginStagedAsync(connection, Medications, ct))
         {
@@ -169,7 +175,6 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
-        await MoveStagedAsync(connection, Medications, ct);
 
         await using (var copy = await BeginStagedAsync(connection, Outcomes, ct))
         {
@@ -192,7 +197,6 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
-        await MoveStagedAsync(connection, Outcomes, ct);
 
         await using (var copy = await BeginStagedAsync(connection, AuditLog, ct))
         {
@@ -212,7 +216,7 @@ internal static class ChunkCopy
             }
             await copy.CompleteAsync(ct);
         }
-        await MoveStagedAsync(connection, AuditLog, ct);
+        await MoveStagedAsync(connection, ct);
     }
 
     private static async Task Versioned(NpgsqlBinaryImporter copy, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt, CancellationToken ct)

@@ -55,7 +55,7 @@ public class CaseFilters
     /// trigger-kept <c>patient_sex</c>). A case's partial presentation date
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
-    /// Which hospitals' cases the caller may see is not its business: row-level security confines every query.
+    /// <remarks>Which hospitals' cases the caller may see is not its business: row-level security confines every query.</remarks>
     public (string Where, DynamicParameters Parameters) ToSql()
     {
         var where = new StringBuilder("TRUE");
