@@ -199,6 +199,7 @@ public static class Bench
             var rawRate = rawRows / rawClock.Elapsed.TotalSeconds;
             Line($"| export `format={format}`, {rows:N0} rows; API RSS {rssBefore:N0} MB before, peak {peak:N0} MB | {rate:N0} rows/s | {rawRate:N0} rows/s (`COPY (same SELECT) TO STDOUT CSV`) | {rate / rawRate:N2} | peak < 300 MB and flat: {(peak < 300 ? "met" : "missed")} |");
         }
+        await FhirExportAsync(api, Line, log);
         Line("");
 
         // ---------------------------------------------------------------- mixed CRUD
@@ -358,6 +359,28 @@ public static class Bench
         }
     }
 
+    /// <summary>
+    /// FHIR <c>$export</c> of every case (one Bundle per line), read to the end: rows/s, the API's CPU per row and its
+    /// resident memory before and at its peak (sampled from /proc every 50 ms; streaming must keep it flat).
+    /// </summary>
+    private static async Task FhirExportAsync(ApiProcess api, Action<string> line, Action<string> log)
+    {
+        log("FHIR $export");
+        var rssBefore = api.RssMb();
+        var peak = rssBefore;
+        using var sampler = new Timer(_ => peak = Math.Max(peak, api.RssMb()), null, 0, 50);
+        var (cpuBefore, clock) = (api.CpuSeconds(), Stopwatch.StartNew());
+        using var response = await api.Client.GetAsync("/api/v1/fhir/$export", HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        long rows = 0, bytes = 0;
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0) { rows += buffer.AsSpan(0, n).Count((byte)'\n'); bytes += n; }
+        clock.Stop();
+        var cpuMsPerRow = (api.CpuSeconds() - cpuBefore) * 1000 / Math.Max(rows, 1);
+        line($"| FHIR `$export`, {rows:N0} Bundles ({bytes / 1024.0 / 1024:N0} MiB NDJSON); API CPU {cpuMsPerRow:N3} ms per Bundle; API RSS {rssBefore:N0} MB before, peak {peak:N0} MB | {rows / clock.Elapsed.TotalSeconds:N0} rows/s | — | — | peak < 300 MB and flat: {(peak < 300 ? "met" : "missed")} |");
+    }
+
     private static string Query(string filter) => filter.StartsWith("etiology-free:") ? filter["etiology-free:".Length..] : filter;
 
     private static async Task<double[]> ListLatencies(ApiProcess api, NpgsqlDataSource db)
@@ -471,6 +494,14 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     public double RssMb() => RssKb(_process.Id) / 1024.0;
+
+    /// <summary>The API process's CPU time so far (user + system, from /proc/PID/stat), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0; // USER_HZ
+    }
 
     /// <summary>A process's resident memory (VmRSS) in KiB; 0 once it has gone.</summary>
     public static long RssKb(int pid)

@@ -35,6 +35,15 @@ public static class FhirCases
             c.ToResponse(catalog), patients[c.PatientId].ToResponse(), hospitals[c.HospitalId].ToResponse()), caller)).ToList();
     }
 
+    /// <summary>One batch of <see cref="LoadAsync"/> in a scope of its own: the DbContext (and what it read) is let go before the batch is written.</summary>
+    public static async Task<List<FhirCase>> LoadBatchAsync(
+        IServiceScopeFactory scopes, CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        return await LoadAsync(services.GetRequiredService<RegistryDb>(), dataSource, services.GetRequiredService<DrugCatalog>(), ids, caller, ct);
+    }
+
     /// <summary>
     /// Every case matching the filters, a batch at a time in id order (keyset: each batch starts after the last
     /// id of the one before), so memory stays flat however many cases match.

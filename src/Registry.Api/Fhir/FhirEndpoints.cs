@@ -188,16 +188,32 @@ public static class FhirEndpoints
         [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource read, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
         TypedResults.Stream(async body =>
         {
-            // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases match.
+            // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases
+            // match. The next batch is read from the database while this one is serialized (at most one batch
+            // ahead), so PostgreSQL's work and the API's overlap instead of taking turns.
             var buffer = new ArrayBufferWriter<byte>();
-            // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
-            await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, caller, ct))
+            Task<List<FhirCase>>? ahead = null;
+            try
             {
-                // A scope per batch: the DbContext (and what it read) is let go before the next batch.
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<RegistryDb>();
-                var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
-                foreach (var source in await FhirCases.LoadAsync(db, dataSource, drugs, ids, caller, ct))
+                // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
+                await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, caller, ct))
+                {
+                    var reading = FhirCases.LoadBatchAsync(scopes, dataSource, ids, caller, ct);
+                    if (ahead is not null) await WriteAsync(await ahead);
+                    ahead = reading;
+                }
+                if (ahead is not null) await WriteAsync(await ahead);
+                ahead = null;
+            }
+            finally
+            {
+                // A failed write (the client went away) leaves the batch read ahead running: let it end before its scope is let go.
+                if (ahead is not null) await ahead.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            async Task WriteAsync(List<FhirCase> batch)
+            {
+                foreach (var source in batch)
                 {
                     buffer.ResetWrittenCount();
                     FhirJson.Write(CaseToFhir.Build(source, transaction: false), buffer);
