@@ -9,6 +9,7 @@ using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Fhir.BulkData;
 using Registry.Api.Vocabulary;
 
 using Registry.Api.Security;
@@ -70,9 +71,10 @@ public static class FhirEndpoints
             .RequireAuthorization(Policies.Write)
             .WithIdempotency();
 
-        group.MapGet("/fhir/$export", Export).WithName("ExportFhirNdjson")
-            .WithSummary("Bulk export: every matching case as NDJSON")
+        group.MapGet("/fhir/$export-bundles", Export).WithName("ExportFhirNdjson")
+            .WithSummary("Synchronous export: every matching case as an NDJSON line of its Bundle")
             .WithDescription("""
+                The registry's own synchronous export (the FHIR Bulk Data export is the asynchronous `GET /fhir/$export`).
                 Streams `application/fhir+ndjson`: one line per case, each line a whole collection Bundle exactly as
                 `GET /cases/{id}/fhir` returns it, in case-id order. Takes the filters of `GET /cases` (drug, outcome,
                 sex, age, side, hospital, presentation period). Cases are read in batches and written as they are
@@ -102,6 +104,7 @@ public static class FhirEndpoints
                 "The registry defines no StructureDefinition 'no-such-extension'; GET /api/v1/fhir/metadata lists its extensions."))
             .AllowAnonymous();
 
+        group.MapFhirBulkExport();
         return group;
     }
 
@@ -189,13 +192,9 @@ public static class FhirEndpoints
         {
             // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases match.
             var buffer = new ArrayBufferWriter<byte>();
-            await foreach (var ids in FhirCases.MatchingIdBatchesAsync(dataSource, filters, caller, ct))
+            await foreach (var batch in FhirCases.LoadBatchesAsync(scopes, dataSource, FhirCases.MatchingIdBatchesAsync(dataSource, filters, caller, ct), caller, ct))
             {
-                // A scope per batch: the DbContext (and what it read) is let go before the next batch.
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<RegistryDb>();
-                var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>();
-                foreach (var source in await FhirCases.LoadAsync(db, dataSource, drugs, ids, caller, ct))
+                foreach (var source in batch)
                 {
                     buffer.ResetWrittenCount();
                     FhirJson.Write(CaseToFhir.Build(source, transaction: false), buffer);
