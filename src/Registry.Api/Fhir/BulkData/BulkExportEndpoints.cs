@@ -16,10 +16,11 @@ public static class BulkExportEndpoints
     private const string StatusPath = "/fhir/$export-status";
     private const string FilePath = "/fhir/$export-file";
 
-    public static IServiceCollection AddFhirBulkExport(this IServiceCollection services) => services
-        .AddSingleton<BulkExportJobs>()
-        .AddSingleton<BulkExportSignal>()
-        .AddHostedService<BulkExportWorker>();
+    public static IServiceCollection AddFhirBulkExport(this IServiceCollection services)
+    {
+        services.ConfigureSwaggerGen(options => options.OperationFilter<BulkExportOpenApi>());
+        return services.AddSingleton<BulkExportJobs>().AddSingleton<BulkExportSignal>().AddHostedService<BulkExportWorker>();
+    }
 
     public static void MapFhirBulkExport(this RouteGroupBuilder group)
     {
@@ -47,6 +48,7 @@ public static class BulkExportEndpoints
                     `_outputFormat` as valueString, `_since` as valueInstant). Any other parameter is a 400 OperationOutcome.
                     """)
                 .Accepts<JsonObject>(FhirSystems.MediaType, "application/json")
+                .WithMetadata(new ParametersBody())
                 .Produces<JsonObject>(StatusCodes.Status202Accepted, FhirSystems.MediaType)
                 .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
                 .WithRequestExample(ParametersExample)
