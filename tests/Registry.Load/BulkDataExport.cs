@@ -38,8 +38,8 @@ public static class BulkDataExport
         var jobId = Guid.Parse(status.Segments[^1]);
         log($"bulk data export: manifest after {snapshot.TotalSeconds:N1} s");
 
-        lines.Add("| file | resources | seconds | resources/s | cases/s |");
-        lines.Add("|---|---|---|---|---|");
+        lines.Add("| file | resources | seconds | resources/s | cases/s | API RSS peak during the file |");
+        lines.Add("|---|---|---|---|---|---|");
         long cases;
         await using (var connection = await db.OpenConnectionAsync())
         await using (var count = new NpgsqlCommand("SELECT count(*) FROM bulk_export_cases WHERE job_id = $1", connection) { Parameters = { new() { Value = jobId } } })
@@ -50,6 +50,8 @@ public static class BulkDataExport
         {
             var type = output.GetProperty("type").GetString()!;
             log($"bulk data export: downloading {type} ({output.GetProperty("count").GetInt64():N0})");
+            var filePeak = rssMb();
+            using var fileSampler = new Timer(_ => filePeak = Math.Max(filePeak, rssMb()), null, 0, 50);
             var fileClock = Stopwatch.StartNew();
             using var response = await client.GetAsync(output.GetProperty("url").GetString(), HttpCompletionOption.ResponseHeadersRead);
             await using var stream = await response.Content.ReadAsStreamAsync();
@@ -62,9 +64,9 @@ public static class BulkDataExport
             resources += rows;
             // Every file pass reads its cases; Organization and Patient files read only each hospital's or patient's first.
             var passCases = type is "Organization" or "Patient" ? rows : cases;
-            lines.Add($"| {type} | {rows:N0} | {fileClock.Elapsed.TotalSeconds:N1} | {rows / fileClock.Elapsed.TotalSeconds:N0} | {passCases / fileClock.Elapsed.TotalSeconds:N0} |");
+            lines.Add($"| {type} | {rows:N0} | {fileClock.Elapsed.TotalSeconds:N1} | {rows / fileClock.Elapsed.TotalSeconds:N0} | {passCases / fileClock.Elapsed.TotalSeconds:N0} | {filePeak:N0} MB |");
         }
-        lines.Add($"| **all files** | {resources:N0} | {download.TotalSeconds:N1} | {resources / download.TotalSeconds:N0} | — |");
+        lines.Add($"| **all files** | {resources:N0} | {download.TotalSeconds:N1} | {resources / download.TotalSeconds:N0} | — | {peak:N0} MB |");
 
         // The ceiling: the same rows the files are built from, straight out of PostgreSQL.
         var copyClock = Stopwatch.StartNew();

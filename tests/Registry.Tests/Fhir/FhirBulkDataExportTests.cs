@@ -32,6 +32,14 @@ public sealed class FhirBulkDataExportTests(KestrelRegistryApp app) : IClassFixt
         return connection;
     }
 
+    /// <summary>A job of this key run to completion: its status URL and its first file's URL.</summary>
+    private async Task<(Uri Status, string File)> CompletedJobAsync(string kickOff, string key = DevelopmentKeys.Admin)
+    {
+        var client = Client(key);
+        var status = await client.KickOffAsync(kickOff);
+        return (status, (await client.WaitForManifestAsync(status)).GetProperty("output")[0].GetProperty("url").GetString()!);
+    }
+
     private static Guid JobId(Uri status) => Guid.Parse(status.OriginalString.Split('/')[^1]);
 
     [Fact]
@@ -133,10 +141,8 @@ public sealed class FhirBulkDataExportTests(KestrelRegistryApp app) : IClassFixt
     [Fact]
     public async Task Cancelling_a_job_deletes_its_snapshot_and_makes_its_status_and_files_a_404_operation_outcome()
     {
-        var client = Client();
         var http = app.ClientWithKey(DevelopmentKeys.Admin);
-        var status = await client.KickOffAsync("/api/v1/fhir/$export");
-        var file = (await client.WaitForManifestAsync(status)).GetProperty("output")[0].GetProperty("url").GetString();
+        var (status, file) = await CompletedJobAsync("/api/v1/fhir/$export");
 
         var cancelled = await http.DeleteAsync(status);
 
@@ -151,10 +157,8 @@ public sealed class FhirBulkDataExportTests(KestrelRegistryApp app) : IClassFixt
     [Fact]
     public async Task An_expired_job_is_a_404_operation_outcome()
     {
-        var client = Client();
         var http = app.ClientWithKey(DevelopmentKeys.Admin);
-        var status = await client.KickOffAsync("/api/v1/fhir/$export?_type=Encounter");
-        var file = (await client.WaitForManifestAsync(status)).GetProperty("output")[0].GetProperty("url").GetString();
+        var (status, file) = await CompletedJobAsync("/api/v1/fhir/$export?_type=Encounter");
 
         await app.ExecuteAsync("UPDATE bulk_export_jobs SET expires_at = now() - interval '1 second' WHERE id = @id", new { id = JobId(status) });
 
@@ -167,9 +171,7 @@ public sealed class FhirBulkDataExportTests(KestrelRegistryApp app) : IClassFixt
     [InlineData(DevelopmentKeys.Admin)]
     public async Task The_status_url_and_files_of_another_key_are_a_404(string otherKey)
     {
-        var tiantan = Client(DevelopmentKeys.TiantanHospital);
-        var status = await tiantan.KickOffAsync("/api/v1/fhir/$export?_type=Encounter");
-        var file = (await tiantan.WaitForManifestAsync(status)).GetProperty("output")[0].GetProperty("url").GetString();
+        var (status, file) = await CompletedJobAsync("/api/v1/fhir/$export?_type=Encounter", DevelopmentKeys.TiantanHospital);
         var other = app.ClientWithKey(otherKey);
 
         await (await other.GetAsync(status)).ReadOutcome(HttpStatusCode.NotFound, "");

@@ -11,8 +11,8 @@ public static class NdjsonResources
 {
     public static IEnumerable<Resource> OfType(Bundle bundle, string type)
     {
-        var targets = bundle.Entry.ToDictionary(e => e.FullUrl, e => $"{e.Resource.TypeName}/{e.Resource.Id}");
-        foreach (var resource in bundle.Entry.Select(e => e.Resource).Where(r => r.TypeName == type))
+        var targets = bundle.Entry.ToDictionary(e => e.FullUrl!, e => $"{e.Resource!.TypeName}/{e.Resource.Id}");
+        foreach (var resource in bundle.Entry.Select(e => e.Resource!).Where(r => r.TypeName == type))
         {
             Relativize(resource, targets);
             yield return resource;
