@@ -202,6 +202,13 @@ public static class Bench
         await FhirExportAsync(api, Line, log);
         Line("");
 
+        // ---------------------------------------------------------------- step: FHIR Bulk Data export
+        log("bulk data export");
+        Line("## FHIR Bulk Data export (kick-off, poll, every file downloaded)");
+        Line("");
+        foreach (var line in await BulkDataExport.RunAsync(api.Client, db, api.RssMb, "", log)) Line(line);
+        Line("");
+
         // ---------------------------------------------------------------- mixed CRUD
         log("mixed CRUD");
         var mixedSynth = new SyntheticCases(11);

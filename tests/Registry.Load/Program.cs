@@ -8,6 +8,7 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
+/// dotnet run --project tests/Registry.Load -c Release -- bulkdata --connection "Host=..." --url URL --pid API_PID [--types Encounter,Patient]
 /// </summary>
 public static class LoadTool
 {
@@ -63,10 +64,21 @@ public static class LoadTool
                     ? await Ingest.StreamAsync(connection, url, key, cases, long.Parse(megabytes), int.Parse(Option("--pid", "0")), Log)
                     : await Ingest.CompareAsync(connection, url, key, cases, int.Parse(Option("--rounds", "1")), Log);
             }
+            case "bulkdata":
+            {
+                // The bench's FHIR Bulk Data export step against a running API (its database is --connection, its process --pid).
+                await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
+                var pid = int.Parse(Option("--pid", "0"));
+                using var client = new HttpClient { BaseAddress = new Uri(Option("--url", "http://127.0.0.1:5080")), Timeout = TimeSpan.FromHours(2) };
+                client.DefaultRequestHeaders.Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey));
+                foreach (var line in await BulkDataExport.RunAsync(client, db, () => ApiProcess.RssKb(pid) / 1024.0, Option("--types", ""), Log))
+                    Console.WriteLine(line);
+                return 0;
+            }
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
-                    " | mixed --connection CS --url URL [--seconds S] [--warmup S]");
+                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]");
                 return 2;
         }
     }

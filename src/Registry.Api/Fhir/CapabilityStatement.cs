@@ -5,7 +5,7 @@ using Statement = Hl7.Fhir.Model.CapabilityStatement;
 namespace Registry.Api.Fhir;
 
 /// <summary>What the registry's FHIR interface supports (GET /api/v1/fhir/metadata), with the registry's extensions.</summary>
-public static class CapabilityStatement
+public static partial class CapabilityStatement
 {
     private static readonly string[] Resources =
         ["Bundle", "Organization", "Patient", "Encounter", "Condition", "DiagnosticReport", "Observation", "Medication", "MedicationStatement"];
@@ -35,8 +35,9 @@ public static class CapabilityStatement
                 Documentation = new Markdown("""
                     One case is one Bundle. GET /api/v1/cases/{id}/fhir returns a case as a collection Bundle
                     (?bundleType=transaction for one ready to POST). POST /api/v1/fhir takes a transaction Bundle and
-                    creates the case atomically. GET /api/v1/fhir/$export streams one collection Bundle per line
-                    (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters. Resources are not
+                    creates the case atomically. GET /api/v1/fhir/$export-bundles streams one collection Bundle per line
+                    (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters; $export and
+                    Patient/$export are the asynchronous FHIR Bulk Data export (one NDJSON file per resource type). Resources are not
                     addressable one by one: there are no per-type read or search interactions, except for the registry's
                     extension definitions (StructureDefinition).
                     """),
@@ -49,15 +50,7 @@ public static class CapabilityStatement
                         Documentation = new Markdown("POST /api/v1/fhir: one case per transaction Bundle, all or nothing."),
                     },
                 ],
-                Operation =
-                [
-                    new Statement.OperationComponent
-                    {
-                        Name = "export",
-                        Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
-                        Documentation = new Markdown("Synchronous NDJSON stream, one collection Bundle per case per line; honours the GET /api/v1/cases filters."),
-                    },
-                ],
+                Operation = BulkDataSystemOperations(),
             },
         ],
     };
@@ -66,6 +59,7 @@ public static class CapabilityStatement
     {
         Type = type,
         SupportedProfile = type == "Observation" ? [FhirSystems.VitalSignsProfile] : [],
+        Operation = BulkDataResourceOperations(type),
         Documentation = new Markdown(type == "Bundle"
             ? "Bundles of type collection (export) and transaction (import)."
             : "Carried inside case Bundles; created through the transaction interaction."),

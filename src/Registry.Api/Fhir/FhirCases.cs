@@ -1,4 +1,3 @@
-using System.Text;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -48,27 +47,48 @@ public static class FhirCases
     /// Every case matching the filters, a batch at a time in id order (keyset: each batch starts after the last
     /// id of the one before), so memory stays flat however many cases match.
     /// </summary>
-    public static async IAsyncEnumerable<List<Guid>> MatchingIdBatchesAsync(
-        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public static IAsyncEnumerable<List<Guid>> MatchingIdBatchesAsync(
+        CallerDataSource dataSource, CaseFilters filters, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql();
-        var sql = new StringBuilder($"""
+        return IdBatchesAsync(dataSource, $"""
             SELECT c.id FROM cases c JOIN patients p ON p.id = c.patient_id
             WHERE {where} AND (@after::uuid IS NULL OR c.id > @after)
             ORDER BY c.id LIMIT {BatchSize}
-            """).ToString();
+            """, parameters, ct);
+    }
+
+    /// <summary>
+    /// Runs a keyset query (ids in order, after <c>@after</c>, at most <see cref="BatchSize"/>) batch after batch
+    /// until it runs out, each on a pooled connection of its own.
+    /// </summary>
+    public static async IAsyncEnumerable<List<Guid>> IdBatchesAsync(
+        CallerDataSource dataSource, string keysetSql, DynamicParameters parameters,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         Guid? after = null;
         while (true)
         {
             parameters.Add("after", after);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToList();
+            var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(keysetSql, parameters, cancellationToken: ct))).ToList();
             if (ids.Count == 0) yield break;
             yield return ids;
             if (ids.Count < BatchSize) yield break;
             after = ids[^1];
         }
+    }
+
+    /// <summary>
+    /// The cases of each batch of ids, read (and audited) as <see cref="LoadAsync"/> does, with a scope per batch: the
+    /// DbContext, and what it read, is let go before the next batch, so memory stays flat however many batches come.
+    /// </summary>
+    public static async IAsyncEnumerable<List<FhirCase>> LoadBatchesAsync(
+        IServiceScopeFactory scopes, CallerDataSource dataSource, IAsyncEnumerable<List<Guid>> idBatches, Security.Caller caller,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var ids in idBatches.WithCancellation(ct))
+            yield return await LoadBatchAsync(scopes, dataSource, ids, caller, ct);
     }
 
     private static FhirCase Redacted(FhirCase source, Security.Caller caller) => source with

@@ -9,6 +9,7 @@ using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Fhir.BulkData;
 using Registry.Api.Vocabulary;
 
 using Registry.Api.Security;
@@ -70,9 +71,10 @@ public static class FhirEndpoints
             .RequireAuthorization(Policies.Write)
             .WithIdempotency();
 
-        group.MapGet("/fhir/$export", Export).WithName("ExportFhirNdjson")
-            .WithSummary("Bulk export: every matching case as NDJSON")
+        group.MapGet("/fhir/$export-bundles", Export).WithName("ExportFhirNdjson")
+            .WithSummary("Synchronous export: every matching case as an NDJSON line of its Bundle")
             .WithDescription("""
+                The registry's own synchronous export (the FHIR Bulk Data export is the asynchronous `GET /fhir/$export`).
                 Streams `application/fhir+ndjson`: one line per case, each line a whole collection Bundle exactly as
                 `GET /cases/{id}/fhir` returns it, in case-id order. Takes the filters of `GET /cases` (drug, outcome,
                 sex, age, side, hospital, presentation period). Cases are read in batches and written as they are
@@ -102,6 +104,7 @@ public static class FhirEndpoints
                 "The registry defines no StructureDefinition 'no-such-extension'; GET /api/v1/fhir/metadata lists its extensions."))
             .AllowAnonymous();
 
+        group.MapFhirBulkExport();
         return group;
     }
 
@@ -196,7 +199,7 @@ public static class FhirEndpoints
             try
             {
                 // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
-                await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, caller, ct))
+                await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, ct))
                 {
                     var reading = FhirCases.LoadBatchAsync(scopes, dataSource, ids, caller, ct);
                     if (ahead is not null) await WriteAsync(await ahead);

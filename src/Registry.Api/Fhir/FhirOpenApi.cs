@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Registry.Api.Cases;
 using Registry.Api.Documentation;
+using Registry.Api.Fhir.BulkData;
 using Registry.Api.Hospitals;
 using Registry.Api.Patients;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -25,7 +26,7 @@ public static class FhirSetup
             options.OperationFilter<FhirExamples>();
             options.DocumentFilter<NoJsonNodeSchemas>();
         });
-        return services;
+        return services.AddFhirBulkExport();
     }
 
     /// <summary>

@@ -77,7 +77,7 @@ public sealed class ErrorMediaTypeTests(RegistryApp app) : IClassFixture<Registr
     [Theory]
     [InlineData("/api/v1/cases", "text/csv")]
     [InlineData("/api/v1/cases/export", "text/csv")]
-    [InlineData("/api/v1/fhir/$export", "application/fhir+ndjson")]
+    [InlineData("/api/v1/fhir/$export-bundles", "application/fhir+ndjson")]
     [InlineData("/api/v1/cases/export?format=ndjson", "application/x-ndjson")]
     public async Task An_export_asked_for_in_its_own_format_without_a_key_is_a_401_body_not_an_empty_500(string path, string accept)
     {
@@ -90,7 +90,7 @@ public sealed class ErrorMediaTypeTests(RegistryApp app) : IClassFixture<Registr
     [Theory]
     [InlineData("/api/v1/cases/export?minAge=abc", "text/csv")]
     [InlineData("/api/v1/cases?minAge=abc", "text/csv")]
-    [InlineData("/api/v1/fhir/$export?minAge=abc", "application/fhir+ndjson")]
+    [InlineData("/api/v1/fhir/$export-bundles?minAge=abc", "application/fhir+ndjson")]
     public async Task A_malformed_filter_on_an_export_is_a_400_naming_it_in_the_routes_error_format(string path, string accept)
     {
         var response = await app.CreateClient().SendAsync(Request("GET", path, accept));
@@ -100,7 +100,7 @@ public sealed class ErrorMediaTypeTests(RegistryApp app) : IClassFixture<Registr
 
     [Theory]
     [InlineData("/api/v1/cases/export?minAge=500", "text/csv")]
-    [InlineData("/api/v1/fhir/$export?minAge=500", "application/fhir+ndjson")]
+    [InlineData("/api/v1/fhir/$export-bundles?minAge=500", "application/fhir+ndjson")]
     public async Task An_out_of_range_filter_on_an_export_is_a_400_naming_it_in_the_routes_error_format(string path, string accept)
     {
         var response = await app.CreateClient().SendAsync(Request("GET", path, accept));

@@ -67,10 +67,10 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
     [Fact]
     public async Task An_unknown_parameter_on_a_fhir_route_is_an_operation_outcome_naming_it()
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/fhir/$export?_since=2020-01-01");
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/fhir/$export-bundles?_since=2020-01-01");
         request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
 
-        var names = await AssertError(await _admin.SendAsync(request), HttpStatusCode.BadRequest, "/api/v1/fhir/$export");
+        var names = await AssertError(await _admin.SendAsync(request), HttpStatusCode.BadRequest, "/api/v1/fhir/$export-bundles");
 
         Assert.Contains("_since", names);
     }

@@ -4,14 +4,14 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 
-/// <summary>GET /fhir/$export: one collection Bundle per line per case, in batches, with the filters of GET /cases.</summary>
+/// <summary>GET /fhir/$export-bundles: one collection Bundle per line per case, in batches, with the filters of GET /cases.</summary>
 public sealed class FhirBulkExportTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
     private readonly HttpClient _client = app.CreateClient();
 
     private async Task<List<JsonElement>> Export(string query = "")
     {
-        var response = await _client.GetAsync($"/api/v1/fhir/$export{query}");
+        var response = await _client.GetAsync($"/api/v1/fhir/$export-bundles{query}");
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.Equal("application/fhir+ndjson", response.Content.Headers.ContentType?.MediaType);
@@ -71,7 +71,7 @@ public sealed class FhirBulkExportTests(RegistryApp app) : IClassFixture<Registr
     [Fact]
     public async Task Invalid_filters_are_a_400_operation_outcome_naming_each_parameter()
     {
-        var response = await _client.GetAsync("/api/v1/fhir/$export?sex=m&drug=nope");
+        var response = await _client.GetAsync("/api/v1/fhir/$export-bundles?sex=m&drug=nope");
 
         await response.ReadOutcome(HttpStatusCode.BadRequest, "sex");
         await response.ReadOutcome(HttpStatusCode.BadRequest, "drug");

@@ -42,6 +42,6 @@ public sealed class FhirMetadataTests(RegistryApp app) : IClassFixture<RegistryA
         Assert.Equal("OperationOutcome", Example("/api/v1/fhir", "post", "422").GetProperty("resourceType").GetString());
         Assert.Equal("OperationOutcome", Example("/api/v1/fhir", "post", "409").GetProperty("resourceType").GetString());
         Assert.Equal("CapabilityStatement", Example("/api/v1/fhir/metadata", "get", "200").GetProperty("resourceType").GetString());
-        Assert.Contains("\"type\":\"collection\"", Example("/api/v1/fhir/$export", "get", "200", "application/fhir+ndjson").GetString());
+        Assert.Contains("\"type\":\"collection\"", Example("/api/v1/fhir/$export-bundles", "get", "200", "application/fhir+ndjson").GetString());
     }
 }

@@ -17,7 +17,7 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
         var analyst = app.ClientWithKey(DevelopmentKeys.Analyst);
 
         var bundle = await analyst.GetStringAsync($"/api/v1/cases/{Tiantan}/fhir");
-        var export = await analyst.GetStringAsync("/api/v1/fhir/$export");
+        var export = await analyst.GetStringAsync("/api/v1/fhir/$export-bundles");
         var admin = await app.CreateClient().GetStringAsync($"/api/v1/cases/{Tiantan}/fhir");
 
         Assert.Contains("tiantan-2019-04-hfs-m47", admin);
@@ -39,7 +39,7 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
 
         var other = await harbin.GetAsync($"/api/v1/cases/{Tiantan}/fhir");
         var own = await harbin.GetAsync($"/api/v1/cases/{Harbin}/fhir");
-        var export = (await harbin.GetStringAsync("/api/v1/fhir/$export")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var export = (await harbin.GetStringAsync("/api/v1/fhir/$export-bundles")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
@@ -68,11 +68,11 @@ public sealed class FhirSecurityTests(RegistryApp app) : IClassFixture<RegistryA
         var before = await app.QuerySingleAsync<long>($"SELECT count(*) FROM audit_log WHERE action = 'read' AND resource_id = '{Harbin}'");
 
         await app.CreateClient().GetStringAsync($"/api/v1/cases/{Harbin}/fhir");
-        await app.CreateClient().GetStringAsync("/api/v1/fhir/$export");
+        await app.CreateClient().GetStringAsync("/api/v1/fhir/$export-bundles");
         var metadata = await app.ClientWithKey(null).GetAsync("/api/v1/fhir/metadata");
 
         Assert.Equal(before + 2, await app.QuerySingleAsync<long>($"SELECT count(*) FROM audit_log WHERE action = 'read' AND resource_id = '{Harbin}'"));
         Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
-        await (await app.ClientWithKey(null).GetAsync("/api/v1/fhir/$export")).ReadOutcome(HttpStatusCode.Unauthorized, "", "API key");
+        await (await app.ClientWithKey(null).GetAsync("/api/v1/fhir/$export-bundles")).ReadOutcome(HttpStatusCode.Unauthorized, "", "API key");
     }
 }

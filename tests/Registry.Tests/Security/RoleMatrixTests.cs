@@ -56,6 +56,13 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
         return request;
     }
 
+    private static HttpRequestMessage BulkKickOff()
+    {
+        var request = Send(HttpMethod.Get, "/api/v1/fhir/$export?_type=Patient");
+        request.Headers.Add("Prefer", "respond-async");
+        return request;
+    }
+
     private static CaseDocument NewCase() =>
         CaseDocuments.Document(Tiantan, pseudonym: $"M-{Guid.NewGuid():N}", sourceCaseId: $"M-{Guid.NewGuid():N}");
 
@@ -98,7 +105,8 @@ public sealed class RoleMatrixTests(RegistryApp app) : IClassFixture<RegistryApp
         new("GET /analytics/outcomes-by-combination", t => Send(HttpMethod.Get, "/api/v1/analytics/outcomes-by-combination"), 200, 200, 200, 200),
         new("GET /analytics/summary", t => Send(HttpMethod.Get, "/api/v1/analytics/summary"), 200, 200, 200, 200),
         new("GET /cases/{id}/fhir", t => Send(HttpMethod.Get, $"/api/v1/cases/{t.CaseId}/fhir"), 200, 200, 404, 200),
-        new("GET /fhir/$export", t => Send(HttpMethod.Get, "/api/v1/fhir/$export"), 200, 200, 200, 200),
+        new("GET /fhir/$export-bundles", t => Send(HttpMethod.Get, "/api/v1/fhir/$export-bundles"), 200, 200, 200, 200),
+        new("GET /fhir/$export (Bulk Data kick-off)", t => BulkKickOff(), 202, 202, 202, 202),
     ];
 
     public static TheoryData<Row, Caller> Matrix()

@@ -1,0 +1,65 @@
+using System.Buffers;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Api.Security;
+
+namespace Registry.Api.Fhir.BulkData;
+
+/// <summary>
+/// Writes one file of a completed job: the resources of one type of every case in the job's snapshot, one per line.
+/// Generated while it is downloaded — cases read a batch at a time by keyset over the snapshot, each written as soon
+/// as it is built — so memory stays flat however many cases the job holds, and nothing is kept on disk.
+/// </summary>
+public static class BulkExportFiles
+{
+    public static async Task WriteAsync(
+        BulkExportJob job, string type, CallerDataSource dataSource, IServiceScopeFactory scopes, Caller caller, Stream body, CancellationToken ct)
+    {
+        var parameters = new DynamicParameters(new { job = job.Id });
+        var ids = FhirCases.IdBatchesAsync(dataSource, $"""
+            SELECT s.case_id FROM bulk_export_cases s
+            WHERE s.job_id = @job AND (@after::uuid IS NULL OR s.case_id > @after) {CasesHolding(type)}
+            ORDER BY s.case_id LIMIT {FhirCases.BatchSize}
+            """, parameters, ct);
+        var buffer = new ArrayBufferWriter<byte>();
+        // Read and audited with the downloading key, so an analyst's file is redacted as any analyst read is.
+        await foreach (var batch in FhirCases.LoadBatchesAsync(scopes, dataSource, ids, caller, ct))
+        {
+            foreach (var source in batch)
+            foreach (var resource in NdjsonResources.OfType(CaseToFhir.Build(source, transaction: false), type))
+            {
+                buffer.ResetWrittenCount();
+                FhirJson.Write(resource, buffer);
+                buffer.Write("\n"u8);
+                await body.WriteAsync(buffer.WrittenMemory, ct);
+            }
+            await body.FlushAsync(ct);
+        }
+    }
+
+    /// <summary>Which snapshot cases have resources of the type: each hospital and patient is written once, by its first case.</summary>
+    private static string CasesHolding(string type) => type switch
+    {
+        "Organization" => "AND s.first_of_hospital",
+        "Patient" => "AND s.first_of_patient",
+        "DiagnosticReport" => "AND EXISTS (SELECT 1 FROM diagnostics d WHERE d.case_id = s.case_id)",
+        "Observation" => "AND (EXISTS (SELECT 1 FROM diagnostics d WHERE d.case_id = s.case_id) OR EXISTS (SELECT 1 FROM outcomes o WHERE o.case_id = s.case_id))",
+        "Medication" or "MedicationStatement" => "AND EXISTS (SELECT 1 FROM medications m WHERE m.case_id = s.case_id)",
+        _ => "",
+    };
+
+    /// <summary>Records the download of one file in the audit trail (each case in it is also audited as read).</summary>
+    public static async Task AuditDownloadAsync(CallerDataSource dataSource, Guid jobId, string type, Caller caller, string requestId, CancellationToken ct)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id)
+            VALUES (now(), $1, $2, $3, $4, 'read', 'bulk-export-file', $5)
+            """);
+        Audit.CaseReads.AddReader(insert, caller, requestId);
+        insert.Parameters.Add(new NpgsqlParameter { Value = $"{jobId}/{type}", NpgsqlDbType = NpgsqlDbType.Text });
+        batch.BatchCommands.Add(insert);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+}
