@@ -19,10 +19,14 @@ public static class FhirCases
     /// The given cases (absent ids, and other hospitals' for a hospital key, are skipped), in the order of
     /// <paramref name="ids"/>. Each read is audited; analysts get them without pseudonym or source id.
     /// </summary>
+    /// <param name="version">A stored version to read (case_versions) instead of the current one.</param>
     public static async Task<List<FhirCase>> LoadAsync(
-        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+        RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct,
+        int? version = null)
     {
-        var cases = await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
+        var cases = version is { } v
+            ? await WholeCases.ReadVersionAuditedAsync(dataSource, ids, v, caller, db.RequestId, ct)
+            : await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
         var patientIds = cases.Select(c => c.PatientId).Distinct().ToList();
         var hospitalIds = cases.Select(c => c.HospitalId).Distinct().ToList();
         var patients = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
@@ -31,6 +35,18 @@ public static class FhirCases
         var byId = cases.ToDictionary(c => c.Id);
         return ids.Where(byId.ContainsKey).Select(id => byId[id]).Select(c => Redacted(new FhirCase(
             c.ToResponse(catalog), patients[c.PatientId].ToResponse(), hospitals[c.HospitalId].ToResponse()), caller)).ToList();
+    }
+
+    /// <summary>
+    /// A case a write just stored, read on the write's own context (it sees the write's open transaction; see
+    /// WholeCases.ReadAsync), not audited: for answering the write with what it stored.
+    /// </summary>
+    public static async Task<FhirCase> LoadStoredAsync(RegistryDb db, DrugCatalog drugs, Guid id, CancellationToken ct)
+    {
+        var stored = (await WholeCases.ReadAsync(db, [id], ct)).Single();
+        var patient = await db.Patients.AsNoTracking().SingleAsync(p => p.Id == stored.PatientId, ct);
+        var hospital = await db.Hospitals.AsNoTracking().SingleAsync(h => h.Id == stored.HospitalId, ct);
+        return new FhirCase(stored.ToResponse(await drugs.AllAsync(ct)), patient.ToResponse(), hospital.ToResponse());
     }
 
     /// <summary>
@@ -61,7 +77,7 @@ public static class FhirCases
     }
 
     /// <summary>Analysts see cases without the hospital's identifiers: no pseudonym, no source case id.</summary>
-    private static FhirCase Redacted(FhirCase source, Security.Caller caller) => caller.IsAnalyst
+    public static FhirCase Redacted(FhirCase source, Security.Caller caller) => caller.IsAnalyst
         ? source with { Case = source.Case with { SourceCaseId = null }, Patient = source.Patient with { Pseudonym = "" } }
         : source;
 }

@@ -25,6 +25,8 @@ public static class FhirSetup
             options.OperationFilter<FhirExamples>();
             options.DocumentFilter<NoJsonNodeSchemas>();
         });
+        services.AddScoped<FhirResources>();
+        services.AddScoped<FhirSearch>();
         return services;
     }
 
