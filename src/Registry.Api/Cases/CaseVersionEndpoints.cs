@@ -23,8 +23,13 @@ public static class CaseVersionEndpoints
                 410 Gone.
                 """)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status410Gone);
-        group.MapGet("/{version:int}", Get).WithName("GetCaseVersion")
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .WithResponseExample(StatusCodes.Status200OK, new CaseVersionList(Guid.Parse("96779884-1e8a-4081-b248-6f698b027e6e"),
+            [
+                new CaseVersionSummary(1, new DateTimeOffset(2026, 11, 21, 8, 0, 0, TimeSpan.Zero), false),
+                new CaseVersionSummary(2, new DateTimeOffset(2026, 11, 24, 14, 30, 0, TimeSpan.Zero), false),
+            ]));
+        group.MapGet("/{version}", Get).WithName("GetCaseVersion")
             .WithSummary("Get one version of a case")
             .WithDescription("""
                 The whole case as it was at that version, in the shape of `GET /cases/{id}` (its `version` is this
@@ -46,13 +51,15 @@ public static class CaseVersionEndpoints
     }
 
     private static async Task<Results<Ok<CaseResponse>, ProblemHttpResult>> Get(
-        [Description("The case's id.")] Guid id, [Description("The version, from 1.")] int version,
+        [Description("The case's id.")] Guid id, [Description("The version, from 1.")] string version,
         NpgsqlDataSource dataSource, DrugCatalog drugs, Caller caller, HttpContext http, CancellationToken ct)
     {
         var versions = await CaseVersions.ListAsync(dataSource, id, caller, ct);
-        if (versions.FirstOrDefault(v => v.Version == version) is not { } found) return Problems.NotFound("case version", id);
+        if (versions.FirstOrDefault(v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) == version) is not { } found)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Case version not found.",
+                detail: $"Case '{id}' has no version '{version}' the caller may read; GET /api/v1/cases/{id}/versions lists them.");
         if (found.Deleted || !CaseVersions.MayRead(versions, caller)) return Gone(id);
-        var stored = await WholeCases.ReadVersionAuditedAsync(dataSource, [id], version, caller, RequestIds.Of(http), ct);
+        var stored = await WholeCases.ReadVersionAuditedAsync(dataSource, [id], found.Version, caller, RequestIds.Of(http), ct);
         var response = stored.Single().ToResponse(await drugs.AllAsync(ct));
         return TypedResults.Ok(caller.IsAnalyst ? response with { SourceCaseId = null } : response);
     }

@@ -5,10 +5,8 @@ using Statement = Hl7.Fhir.Model.CapabilityStatement;
 namespace Registry.Api.Fhir;
 
 /// <summary>What the registry's FHIR interface supports (GET /api/v1/fhir/metadata), with the registry's extensions.</summary>
-public static class CapabilityStatement
+public static partial class CapabilityStatement
 {
-    private static readonly string[] Resources =
-        ["Bundle", "Organization", "Patient", "Encounter", "Condition", "DiagnosticReport", "Observation", "Medication", "MedicationStatement"];
 
     /// <summary>The statement as a JSON tree, for the OpenAPI examples.</summary>
     public static JsonObject Build(string baseUrl) => FhirJson.Node(For(baseUrl));
@@ -36,11 +34,10 @@ public static class CapabilityStatement
                     One case is one Bundle. GET /api/v1/cases/{id}/fhir returns a case as a collection Bundle
                     (?bundleType=transaction for one ready to POST). POST /api/v1/fhir takes a transaction Bundle and
                     creates the case atomically. GET /api/v1/fhir/$export streams one collection Bundle per line
-                    (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters. Resources are not
-                    addressable one by one: there are no per-type read or search interactions, except for the registry's
-                    extension definitions (StructureDefinition).
+                    (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters. Each resource a case
+                    exports is also read, vread, searched and listed in history one by one under its type (see each resource).
                     """),
-                Resource = [.. Resources.Select(CaseResource), ExtensionDefinitions(baseUrl)],
+                Resource = [CaseBundles, .. FhirResources.Types.Select(RestResource), ExtensionDefinitions(baseUrl)],
                 Interaction =
                 [
                     new Statement.SystemInteractionComponent
@@ -62,13 +59,10 @@ public static class CapabilityStatement
         ],
     };
 
-    private static Statement.ResourceComponent CaseResource(string type) => new()
+    private static Statement.ResourceComponent CaseBundles => new()
     {
-        Type = type,
-        SupportedProfile = type == "Observation" ? [FhirSystems.VitalSignsProfile] : [],
-        Documentation = new Markdown(type == "Bundle"
-            ? "Bundles of type collection (export) and transaction (import)."
-            : "Carried inside case Bundles; created through the transaction interaction."),
+        Type = "Bundle",
+        Documentation = new Markdown("Bundles of type collection (export) and transaction (import)."),
     };
 
     /// <summary>The registry's extensions, each readable as a StructureDefinition.</summary>

@@ -227,7 +227,9 @@ public static class FhirEndpoints
             }
         }, $"{FhirSystems.NdjsonMediaType}");
 
-    private static IResult Metadata(HttpRequest request) =>
+    /// <summary>FHIR clients ask for <c>metadata?_summary=true</c> to check the version; the statement is small, so it comes whole.</summary>
+    private static IResult Metadata(HttpRequest request,
+        [FromQuery(Name = "_summary"), Description("Accepted as FHIR clients send it; the whole statement is returned.")] string? summary) =>
         OperationOutcomes.Result(CapabilityStatement.For($"{request.Scheme}://{request.Host}/api/v1/fhir"));
 
     private static IResult GetExtensionDefinition([Description("The extension's id, e.g. day-offset.")] string id) =>

@@ -31,7 +31,8 @@ public static class FhirRestEndpoints
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType);
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Bundle(FhirBundle.BundleType.Searchset));
 
         group.MapGet("/{type}/{id}", Read).WithName("ReadFhirResource")
             .WithSummary("Read one resource")
@@ -43,7 +44,8 @@ public static class FhirRestEndpoints
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType);
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType)
+            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(Examples.Organization()));
 
         group.MapGet("/{type}/{id}/_history", History).WithName("GetFhirResourceHistory")
             .WithSummary("Every version of one resource")
@@ -53,7 +55,8 @@ public static class FhirRestEndpoints
                 Organization list their current version.
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType);
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Bundle(FhirBundle.BundleType.History));
 
         group.MapGet("/{type}/{id}/_history/{vid}", VRead).WithName("VReadFhirResource")
             .WithSummary("Read one version of a resource")
@@ -64,7 +67,8 @@ public static class FhirRestEndpoints
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType);
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType)
+            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(Examples.Organization()));
 
         return group;
     }
@@ -111,9 +115,12 @@ public static class FhirRestEndpoints
 
     private static async Task<IResult> History(
         [Description("The resource type, e.g. Condition.")] string type, [Description("The resource's id.")] string id,
+        [FromQuery(Name = "_summary"), Description("false (the default) only: history entries carry whole resources.")] string? summary,
         FhirResources resources, HttpRequest request, CancellationToken ct)
     {
         if (!FhirResources.Types.Contains(type)) return UnknownType(type);
+        if (summary is not (null or "false"))
+            return OperationOutcomes.Result(OperationOutcomes.One("not-supported", "_summary", "Only _summary=false is supported."), StatusCodes.Status400BadRequest);
         if (await resources.HistoryAsync(type, id, ct) is not { } versions) return NotFound($"No {type} has id '{id}'.");
         var baseUrl = BaseUrl(request);
         var oldest = versions.Min(v => v.Version);
@@ -138,6 +145,39 @@ public static class FhirRestEndpoints
                     LastModified = v.LastUpdated,
                 },
             }).ToList(),
+        });
+    }
+
+    /// <summary>The OpenAPI examples: the first seed's hospital as a resource, alone or in a Bundle.</summary>
+    private static class Examples
+    {
+        private const string Id = "7428361b-bc8b-44d5-a0a5-f5edc53db9a8";
+
+        public static Organization Organization() => new()
+        {
+            Id = Id,
+            Meta = new Meta { VersionId = "1", LastUpdated = new DateTimeOffset(2026, 11, 21, 8, 0, 0, TimeSpan.Zero) },
+            Identifier = [new Identifier(FhirSystems.HospitalIdSystem, Id)],
+            Active = true,
+            Name = "Beijing Tiantan Hospital",
+        };
+
+        public static System.Text.Json.Nodes.JsonObject Bundle(FhirBundle.BundleType type) => FhirJson.Node(new FhirBundle
+        {
+            Type = type,
+            Total = 1,
+            Link = [new FhirBundle.LinkComponent { Relation = "self", Url = $"http://localhost:5080/api/v1/fhir/Organization{(type == FhirBundle.BundleType.History ? $"/{Id}/_history" : $"?_id={Id}")}" }],
+            Entry =
+            [
+                new FhirBundle.EntryComponent
+                {
+                    FullUrl = $"http://localhost:5080/api/v1/fhir/Organization/{Id}",
+                    Resource = Organization(),
+                    Search = type == FhirBundle.BundleType.Searchset ? new FhirBundle.SearchComponent { Mode = FhirBundle.SearchEntryMode.Match } : null,
+                    Request = type == FhirBundle.BundleType.History ? new FhirBundle.RequestComponent { Method = FhirBundle.HTTPVerb.POST, Url = "Organization" } : null,
+                    Response = type == FhirBundle.BundleType.History ? new FhirBundle.ResponseComponent { Status = "201", Etag = "W/\"1\"" } : null,
+                },
+            ],
         });
     }
 

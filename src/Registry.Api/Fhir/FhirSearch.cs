@@ -315,15 +315,13 @@ public sealed class FhirSearch(FhirResources resources, NpgsqlDataSource dataSou
     }
 
     private static string EncodeCursor((Guid Owner, int Skip) next) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{next.Owner:N}.{next.Skip}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{next.Owner:N}.{next.Skip}"));
 
     private static (Guid Owner, int Skip)? DecodeCursor(string text)
     {
         try
         {
-            var base64 = text.Replace('-', '+').Replace('_', '/');
-            base64 += new string('=', (4 - base64.Length % 4) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('.');
+            var parts = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(text)).Split('.');
             return parts.Length == 2 && Guid.TryParseExact(parts[0], "N", out var owner) && int.TryParse(parts[1], out var skip) && skip >= 0
                 ? (owner, skip) : null;
         }
