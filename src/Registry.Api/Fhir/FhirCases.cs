@@ -19,7 +19,7 @@ public static class FhirCases
     /// The given cases (absent ids, and other hospitals' for a hospital key, are skipped), in the order of
     /// <paramref name="ids"/>. Each read is audited; analysts get them without pseudonym or source id.
     /// </summary>
-    /// <param name="version">A stored version to read (case_versions) instead of the current one.</param>
+    /// <remarks>With a <c>version</c>, that stored version of each case (case_versions) instead of the current one.</remarks>
     public static async Task<List<FhirCase>> LoadAsync(
         RegistryDb db, NpgsqlDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct,
         int? version = null)
