@@ -64,6 +64,7 @@ var api = app.MapGroup("/api/v1")
 api.MapHospitals();
 api.MapPatients();
 api.MapCases();
+api.MapCaseVersions();
 api.MapDiagnostics();
 api.MapMedications();
 api.MapOutcomes();
@@ -74,6 +75,7 @@ api.MapVocabulary();
 api.MapKeys();
 api.MapAudit();
 api.MapFhir();
+api.MapFhirRest();
 app.MapHealth();
 app.MapRegistryMetrics();
 

@@ -64,6 +64,7 @@ public static class Bench
         await Vacuum(db);
         await using var api = await ApiProcess.StartAsync(root, connectionString, serverGc: false, log);
         var smallList = await ListLatencies(api, db);
+        var smallFhirSearch = await FhirRestBench.SearchFirstPageP50Async(api); // FHIR REST step (issue 12)
 
         // ---------------------------------------------------------------- grow to the full size
         var rest = await Generator.GenerateAsync(db, cases - small, 43, false, log);
@@ -74,6 +75,7 @@ public static class Bench
         Line($"VACUUM ANALYZE after loading: {vacuum.Elapsed.TotalSeconds:N0} s.");
         Line("");
         var bigList = await ListLatencies(api, db);
+        var bigFhirSearch = await FhirRestBench.SearchFirstPageP50Async(api); // FHIR REST step (issue 12)
 
         Line("## Filtered, paged GET /cases (limit 50, first page), p50 of 200 sequential requests after 100 warm-up requests");
         Line("");
@@ -115,6 +117,11 @@ public static class Bench
         }
         File.Delete(idsFile);
         Line("");
+
+        // ---------------------------------------------------------------- FHIR REST (issue 12)
+        log("FHIR REST reads");
+        var fhirLoad = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        FhirRestBench.Report(Line, small, cases, smallFhirSearch, bigFhirSearch, await FhirRestBench.ReadsAsync(api, db, ids, window), fhirLoad);
 
         // ---------------------------------------------------------------- outcomes by drug
         log("outcomes-by-drug");
@@ -426,7 +433,7 @@ public static class Bench
         return rows > 0;
     }
 
-    private static async Task Vacuum(NpgsqlDataSource db)
+    internal static async Task Vacuum(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
         await Generator.Exec(connection, "VACUUM ANALYZE");
@@ -436,14 +443,14 @@ public static class Bench
         await Generator.Exec(connection, "VACUUM");
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Registry.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository");
     }
 
-    private static string Machine()
+    internal static string Machine()
     {
         var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
         var mem = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
@@ -466,10 +473,10 @@ public sealed class ApiProcess : IAsyncDisposable
 
     private ApiProcess(Process process, HttpClient client) { _process = process; Client = client; }
 
-    public static async Task<ApiProcess> StartAsync(string root, string connectionString, bool serverGc, Action<string> log)
+    public static async Task<ApiProcess> StartAsync(string root, string connectionString, bool serverGc, Action<string> log, int? fixedPort = null)
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0); listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
+        var port = fixedPort ?? ((IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
         var psi = new ProcessStartInfo("dotnet", [Path.Combine(root, "src/Registry.Api/bin/Release/net10.0/Registry.Api.dll"), "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,

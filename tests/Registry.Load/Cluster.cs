@@ -13,7 +13,8 @@ public sealed class Cluster : IAsyncDisposable
 
     private Cluster(string bin, string root, int port) { _bin = bin; _root = root; _data = Path.Combine(root, "data"); Port = port; }
 
-    public static Cluster Start(Action<string> log)
+    /// <param name="fixedPort">A port to use (e.g. inside a range agreed on a shared machine); a free one when null.</param>
+    public static Cluster Start(Action<string> log, int? fixedPort = null)
     {
         var bin = Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb"))) ?? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql");
@@ -21,7 +22,7 @@ public sealed class Cluster : IAsyncDisposable
         var asRoot = Environment.UserName == "root";
         if (asRoot) Run("chown", ["-R", "postgres:postgres", root], false);
         var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
+        var port = fixedPort ?? ((IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
         var cluster = new Cluster(bin, root, port);
         Run(Path.Combine(bin, "initdb"), ["-D", cluster._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asRoot);
         // A server configured as one would for this machine (24 GiB, 2 cores), durable writes off only in the

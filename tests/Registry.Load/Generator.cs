@@ -91,6 +91,7 @@ public static class Generator
         await using var tx = await connection.BeginTransactionAsync();
         if (derivedByCopy)
             await Exec(connection, "ALTER TABLE medications DISABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes DISABLE TRIGGER outcomes_refresh_case");
+        if (derivedByCopy) await Exec(connection, VersionTriggers("DISABLE"));
 
         await using (var copy = await connection.BeginBinaryImportAsync("COPY patients (id, hospital_id, pseudonym, sex, birth_year, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
         {
@@ -214,7 +215,25 @@ public static class Generator
         }
         if (derivedByCopy)
             await Exec(connection, "ALTER TABLE medications ENABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes ENABLE TRIGGER outcomes_refresh_case");
+        if (derivedByCopy) await RecordVersionsAsync(connection, cases);
         await tx.CommitAsync();
+    }
+
+    /// <summary>
+    /// The history triggers (migration 0032) snapshot each case at commit, one case at a time; a generated chunk
+    /// records its first versions in one statement instead, with the triggers off for the transaction.
+    /// </summary>
+    private static string VersionTriggers(string action) =>
+        string.Join("; ", new[] { "cases", "diagnostics", "medications", "outcomes" }.Select(t => $"ALTER TABLE {t} {action} TRIGGER {t}_versioned"));
+
+    private static async Task RecordVersionsAsync(NpgsqlConnection connection, IReadOnlyList<SynthCase> cases)
+    {
+        await Exec(connection, VersionTriggers("ENABLE"));
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO case_versions (case_id, version, hospital_id, recorded_at, snapshot)
+            SELECT c.id, c.version, c.hospital_id, c.updated_at, case_snapshot(c.id) FROM cases c WHERE c.id = ANY($1)
+            """, connection) { CommandTimeout = 0, Parameters = { new() { Value = cases.Select(c => c.Id).ToArray() } } };
+        await cmd.ExecuteNonQueryAsync();
     }
 
     public static async Task Exec(NpgsqlConnection connection, string sql)

@@ -26,20 +26,33 @@ public static class WholeCases
     /// rows returned, so it names the version the caller got; a case the caller may not see gets none. Committed with
     /// synchronous_commit off, like every read audit (see Audit.CaseReads).
     /// </summary>
-    public static async Task<List<Case>> ReadAuditedAsync(
-        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct)
+    public static Task<List<Case>> ReadAuditedAsync(
+        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct) =>
+        ReadAuditedAsync(dataSource, Tables.Live, ids, null, caller, requestId, ct);
+
+    /// <summary>
+    /// Version <paramref name="version"/> of each of the cases among <paramref name="ids"/> the caller may see, as
+    /// stored in case_versions when it was written (a deletion has no case to read), audited like a read of the case.
+    /// </summary>
+    public static Task<List<Case>> ReadVersionAuditedAsync(
+        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, int version, Caller caller, string? requestId, CancellationToken ct) =>
+        ReadAuditedAsync(dataSource, Tables.Stored, ids, version, caller, requestId, ct);
+
+    private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, Tables tables, IReadOnlyCollection<Guid> ids,
+        int? version, Caller caller, string? requestId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-        AddSelects(batch, ids);
+        AddSelects(batch, tables, ids, version);
         var audit = new NpgsqlBatchCommand($"""
             INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM cases WHERE {Visible}
-            """);
+            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM {tables.Cases} WHERE {Visible}
+            """.Replace("${n}", "$6"));
         AddScope(audit, ids);
         Audit.CaseReads.AddReader(audit, caller, requestId);
+        if (version is not null) audit.Parameters.Add(new NpgsqlParameter { Value = version.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         return await ReadAsync(batch, ct);
@@ -64,7 +77,7 @@ public static class WholeCases
             // (migration 0014): run those deferred triggers now, so the answer shows what the commit will store.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(ownTransaction ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "SET CONSTRAINTS ALL IMMEDIATE"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-            AddSelects(batch, ids);
+            AddSelects(batch, Tables.Live, ids, null);
             if (ownTransaction) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             return await ReadAsync(batch, ct);
         }
@@ -109,18 +122,36 @@ public static class WholeCases
     /// <summary>How EF stores the owned measurements and adjustments in their jsonb columns (Data/Configurations).</summary>
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
 
-    private static void AddSelects(NpgsqlBatch batch, IReadOnlyCollection<Guid> ids)
+    /// <summary>
+    /// Where a case's rows are read from: the live tables, or one version of each case as case_versions stored it
+    /// (its snapshot's rows put back into the tables' row types, so the same columns read the same way).
+    /// The version is the last parameter of each statement ($2 for the SELECTs, $6 for the audit insert).
+    /// </summary>
+    private sealed record Tables(string Cases, string Diagnostics, string Medications, string Outcomes)
+    {
+        public static readonly Tables Live = new("cases", "diagnostics", "medications", "outcomes");
+
+        public static readonly Tables Stored = new(
+            "(SELECT r.* FROM case_versions v, jsonb_populate_record(NULL::cases, v.snapshot->'case') r WHERE v.case_id = ANY($1) AND v.version = ${n}) cases",
+            Children("diagnostics"), Children("medications"), Children("outcomes"));
+
+        private static string Children(string table) =>
+            $"(SELECT r.* FROM case_versions v, jsonb_populate_recordset(NULL::{table}, v.snapshot->'{table}') r WHERE v.case_id = ANY($1) AND v.version = ${{n}}) {table}";
+    }
+
+    private static void AddSelects(NpgsqlBatch batch, Tables tables, IReadOnlyCollection<Guid> ids, int? version)
     {
         foreach (var sql in new[]
                  {
-                     $"SELECT {CaseColumns} FROM cases WHERE {Visible}",
-                     $"SELECT {DiagnosticColumns} FROM diagnostics WHERE {VisibleChildren}",
-                     $"SELECT {MedicationColumns} FROM medications WHERE {VisibleChildren}",
-                     $"SELECT {OutcomeColumns} FROM outcomes WHERE {VisibleChildren}",
+                     $"SELECT {CaseColumns} FROM {tables.Cases} WHERE {Visible}",
+                     $"SELECT {DiagnosticColumns} FROM {tables.Diagnostics} WHERE {VisibleChildren}",
+                     $"SELECT {MedicationColumns} FROM {tables.Medications} WHERE {VisibleChildren}",
+                     $"SELECT {OutcomeColumns} FROM {tables.Outcomes} WHERE {VisibleChildren}",
                  })
         {
-            var command = new NpgsqlBatchCommand(sql);
+            var command = new NpgsqlBatchCommand(sql.Replace("${n}", "$2"));
             AddScope(command, ids);
+            if (version is not null) command.Parameters.Add(new NpgsqlParameter { Value = version.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             batch.BatchCommands.Add(command);
         }
     }

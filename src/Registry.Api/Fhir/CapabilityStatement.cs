@@ -7,8 +7,6 @@ namespace Registry.Api.Fhir;
 /// <summary>What the registry's FHIR interface supports (GET /api/v1/fhir/metadata), with the registry's extensions.</summary>
 public static partial class CapabilityStatement
 {
-    private static readonly string[] Resources =
-        ["Bundle", "Organization", "Patient", "Encounter", "Condition", "DiagnosticReport", "Observation", "Medication", "MedicationStatement"];
 
     /// <summary>The statement as a JSON tree, for the OpenAPI examples.</summary>
     public static JsonObject Build(string baseUrl) => FhirJson.Node(For(baseUrl));
@@ -37,11 +35,11 @@ public static partial class CapabilityStatement
                     (?bundleType=transaction for one ready to POST). POST /api/v1/fhir takes a transaction Bundle and
                     creates the case atomically. GET /api/v1/fhir/$export-bundles streams one collection Bundle per line
                     (application/fhir+ndjson) for every case matching the GET /api/v1/cases filters; $export and
-                    Patient/$export are the asynchronous FHIR Bulk Data export (one NDJSON file per resource type). Resources are not
-                    addressable one by one: there are no per-type read or search interactions, except for the registry's
-                    extension definitions (StructureDefinition).
+                    Patient/$export are the asynchronous FHIR Bulk Data export (one NDJSON file per resource type). Each
+                    resource a case exports is also read, vread, searched and listed in history one by one under its type
+                    (see each resource).
                     """),
-                Resource = [.. Resources.Select(CaseResource), ExtensionDefinitions(baseUrl)],
+                Resource = [CaseBundles, .. FhirResources.Types.Select(RestResource), ExtensionDefinitions(baseUrl)],
                 Interaction =
                 [
                     new Statement.SystemInteractionComponent
@@ -55,14 +53,10 @@ public static partial class CapabilityStatement
         ],
     };
 
-    private static Statement.ResourceComponent CaseResource(string type) => new()
+    private static Statement.ResourceComponent CaseBundles => new()
     {
-        Type = type,
-        SupportedProfile = type == "Observation" ? [FhirSystems.VitalSignsProfile] : [],
-        Operation = BulkDataResourceOperations(type),
-        Documentation = new Markdown(type == "Bundle"
-            ? "Bundles of type collection (export) and transaction (import)."
-            : "Carried inside case Bundles; created through the transaction interaction."),
+        Type = "Bundle",
+        Documentation = new Markdown("Bundles of type collection (export) and transaction (import)."),
     };
 
     /// <summary>The registry's extensions, each readable as a StructureDefinition.</summary>

@@ -33,7 +33,11 @@ public static class CaseToFhir
     /// <summary>The bundle as a JSON tree, for the OpenAPI examples.</summary>
     public static JsonObject Bundle(FhirCase source, bool transaction) => Node(Build(source, transaction));
 
-    public static FhirBundle Build(FhirCase source, bool transaction)
+    /// <param name="restReferences">
+    /// References as REST URLs relative to the FHIR base (<c>Patient/{id}</c>), for resources served one by one;
+    /// otherwise the bundle's <c>urn:uuid:</c> fullUrls.
+    /// </param>
+    public static FhirBundle Build(FhirCase source, bool transaction, bool restReferences = false)
     {
         var c = source.Case;
         var entries = new List<(Guid Id, Resource Resource, string? IfNoneExist)>();
@@ -43,28 +47,29 @@ public static class CaseToFhir
         var conditionId = DerivedId(c.Id, "condition");
         var priorId = DerivedId(c.Id, "prior-facial-palsy");
         string Url(Guid id) => UrnUuid(id);
+        string Ref<T>(Guid id) where T : Resource => restReferences ? $"{ModelInfo.GetFhirTypeNameForType(typeof(T))}/{id}" : UrnUuid(id);
 
         entries.Add((orgId, Organization(source.Hospital), $"identifier={FhirSystems.HospitalIdSystem}|{orgId}"));
-        entries.Add((patientId, Patient(source.Patient, Url(orgId)),
+        entries.Add((patientId, Patient(source.Patient, Ref<Organization>(orgId)),
             source.Patient.Pseudonym is "" ? null : $"identifier={FhirSystems.PseudonymSystem(orgId)}|{source.Patient.Pseudonym}"));
-        entries.Add((encounterId, Encounter(c, Url(patientId), Url(orgId), Url(conditionId)), null));
-        entries.Add((conditionId, Condition(c, Url(patientId), Url(encounterId)), null));
-        entries.Add((priorId, PriorFacialPalsy(c, Url(patientId), Url(encounterId)), null));
+        entries.Add((encounterId, Encounter(c, Ref<Patient>(patientId), Ref<Organization>(orgId), Ref<Condition>(conditionId)), null));
+        entries.Add((conditionId, Condition(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
+        entries.Add((priorId, PriorFacialPalsy(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
 
         foreach (var d in c.Diagnostics)
         {
-            var observations = DiagnosticObservations(c, d, Url(patientId), Url(encounterId)).ToList();
-            entries.Add((d.Id, DiagnosticReport(c, d, Url(patientId), Url(encounterId), observations.Select(o => Url(o.Id))), null));
+            var observations = DiagnosticObservations(c, d, Ref<Patient>(patientId), Ref<Encounter>(encounterId)).ToList();
+            entries.Add((d.Id, DiagnosticReport(c, d, Ref<Patient>(patientId), Ref<Encounter>(encounterId), observations.Select(o => Ref<Observation>(o.Id))), null));
             entries.AddRange(observations.Select(o => (o.Id, (Resource)o.Resource, (string?)null)));
         }
         foreach (var m in c.Medications)
         {
             var medicationId = DerivedId(m.Id, "medication");
             entries.Add((medicationId, Medication(m), null));
-            entries.Add((m.Id, MedicationStatement(c, m, Url(medicationId), Url(patientId), Url(encounterId)), null));
+            entries.Add((m.Id, MedicationStatement(c, m, Ref<Medication>(medicationId), Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
         }
         foreach (var o in c.Outcomes)
-            entries.Add((o.Id, Outcome(c, o, Url(patientId), Url(encounterId), Url(conditionId)), null));
+            entries.Add((o.Id, Outcome(c, o, Ref<Patient>(patientId), Ref<Encounter>(encounterId), Ref<Condition>(conditionId)), null));
 
         return new FhirBundle
         {
@@ -86,7 +91,7 @@ public static class CaseToFhir
         };
     }
 
-    private static Organization Organization(HospitalResponse h) => new()
+    public static Organization Organization(HospitalResponse h) => new()
     {
         Identifier = [new Identifier(FhirSystems.HospitalIdSystem, h.Id.ToString())],
         Active = true,
@@ -94,7 +99,7 @@ public static class CaseToFhir
         Address = h.City is null && h.Country is null ? [] : [new Address { City = h.City, Country = h.Country }],
     };
 
-    private static Patient Patient(PatientResponse p, string organization) => new()
+    public static Patient Patient(PatientResponse p, string organization) => new()
     {
         // An analyst's export carries no pseudonym (an empty one here): the identifier is left out.
         Identifier = p.Pseudonym is "" ? [] :

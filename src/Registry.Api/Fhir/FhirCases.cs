@@ -20,10 +20,14 @@ public static class FhirCases
     /// The given cases (absent ids, and other hospitals' for a hospital key, are skipped), in the order of
     /// <paramref name="ids"/>. Each read is audited; analysts get them without pseudonym or source id.
     /// </summary>
+    /// <remarks>With a <c>version</c>, that stored version of each case (case_versions) instead of the current one.</remarks>
     public static async Task<List<FhirCase>> LoadAsync(
-        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct,
+        int? version = null)
     {
-        var cases = await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
+        var cases = version is { } v
+            ? await WholeCases.ReadVersionAuditedAsync(dataSource, ids, v, caller, db.RequestId, ct)
+            : await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
         var patientIds = cases.Select(c => c.PatientId).Distinct().ToList();
         var hospitalIds = cases.Select(c => c.HospitalId).Distinct().ToList();
         var patients = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
@@ -41,6 +45,18 @@ public static class FhirCases
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         return await LoadAsync(services.GetRequiredService<RegistryDb>(), dataSource, services.GetRequiredService<DrugCatalog>(), ids, caller, ct);
+    }
+
+    /// <summary>
+    /// A case a write just stored, read on the write's own context (it sees the write's open transaction; see
+    /// WholeCases.ReadAsync), not audited: for answering the write with what it stored.
+    /// </summary>
+    public static async Task<FhirCase> LoadStoredAsync(RegistryDb db, DrugCatalog drugs, Guid id, CancellationToken ct)
+    {
+        var stored = (await WholeCases.ReadAsync(db, [id], ct)).Single();
+        var patient = await db.Patients.AsNoTracking().SingleAsync(p => p.Id == stored.PatientId, ct);
+        var hospital = await db.Hospitals.AsNoTracking().SingleAsync(h => h.Id == stored.HospitalId, ct);
+        return new FhirCase(stored.ToResponse(await drugs.AllAsync(ct)), patient.ToResponse(), hospital.ToResponse());
     }
 
     /// <summary>
@@ -91,7 +107,8 @@ public static class FhirCases
             yield return await LoadBatchAsync(scopes, dataSource, ids, caller, ct);
     }
 
-    private static FhirCase Redacted(FhirCase source, Security.Caller caller) => source with
+    /// <summary>Analysts see cases without the hospital's identifiers (Security/Visibility).</summary>
+    public static FhirCase Redacted(FhirCase source, Security.Caller caller) => source with
     {
         Case = source.Case with { SourceCaseId = caller.VisibleSourceCaseId(source.Case.SourceCaseId) },
         Patient = source.Patient with { Pseudonym = caller.VisiblePseudonym(source.Patient.Pseudonym) },

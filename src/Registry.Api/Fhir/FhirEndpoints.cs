@@ -122,7 +122,7 @@ public static class FhirEndpoints
     }
 
     private static async Task<IResult> Import(
-        HttpRequest request, DrugCatalog drugs, IValidator<CaseDocument> validator, CaseWriter writer, CancellationToken ct)
+        HttpRequest request, DrugCatalog drugs, IValidator<CaseDocument> validator, CaseWriter writer, RegistryDb db, CancellationToken ct)
     {
         var mediaType = request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
             ? parsed.MediaType.Value : null;
@@ -154,7 +154,8 @@ public static class FhirEndpoints
 
         return await writer.CreateAsync(document, null, ct) switch
         {
-            CaseWriteResult.Created created => OperationOutcomes.Result(TransactionResponse((Hl7.Fhir.Model.Bundle)root!, created.Id)),
+            CaseWriteResult.Created created => OperationOutcomes.Result(
+                TransactionResponse((Hl7.Fhir.Model.Bundle)root!, await FhirCases.LoadStoredAsync(db, drugs, created.Id, ct))),
             CaseWriteResult.Invalid invalid => Unprocessable(import, invalid.Errors.SelectMany(e => e.Value.Select(m => (e.Key, m)))),
             CaseWriteResult.Duplicate duplicate => OperationOutcomes.Result(OperationOutcomes.One("duplicate", import.ExpressionFor("sourceCaseId"),
                 $"This hospital already has a case with sourceCaseId '{duplicate.SourceCaseId}': /api/v1/cases/{duplicate.ExistingId} " +
@@ -172,19 +173,39 @@ public static class FhirEndpoints
                 new FhirIssue("invalid", import.ExpressionFor(e.Field), $"Registry field {e.Field}: {e.Message}"))),
             StatusCodes.Status422UnprocessableEntity);
 
-    /// <summary>FHIR's answer to a transaction: one response per entry, in entry order, each pointing at the stored case.</summary>
-    private static Hl7.Fhir.Model.Bundle TransactionResponse(Hl7.Fhir.Model.Bundle bundle, Guid caseId) => new()
+    /// <summary>
+    /// FHIR's answer to a transaction: one response per entry, in entry order, each the location of the resource
+    /// stored for it as a versioned REST URL ([type]/{id}/_history/{vid}). The stored case lists its resources of
+    /// each type in the order the bundle gave them, so the n-th entry of a type is the n-th stored resource of it.
+    /// </summary>
+    private static Hl7.Fhir.Model.Bundle TransactionResponse(Hl7.Fhir.Model.Bundle bundle, FhirCase stored)
     {
-        Type = Hl7.Fhir.Model.Bundle.BundleType.TransactionResponse,
-        Entry = bundle.Entry.Select(e => new Hl7.Fhir.Model.Bundle.EntryComponent
+        var byType = CaseToFhir.Build(stored, transaction: false, restReferences: true).Entry
+            .Select(e => e.Resource).GroupBy(r => r.TypeName).ToDictionary(g => g.Key, g => new Queue<Hl7.Fhir.Model.Resource>(g));
+        string Version(Hl7.Fhir.Model.Resource r) => r switch
         {
-            Response = new Hl7.Fhir.Model.Bundle.ResponseComponent
+            Hl7.Fhir.Model.Organization => stored.Hospital.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Hl7.Fhir.Model.Patient => stored.Patient.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => stored.Case.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return new()
+        {
+            Type = Hl7.Fhir.Model.Bundle.BundleType.TransactionResponse,
+            Entry = bundle.Entry.Select(e =>
             {
-                Status = e.Resource is Hl7.Fhir.Model.Organization ? "200 OK" : "201 Created",
-                Location = $"/api/v1/cases/{caseId}/fhir",
-            },
-        }).ToList(),
-    };
+                var resource = byType.GetValueOrDefault(e.Resource.TypeName)?.TryDequeue(out var r) == true ? r : null;
+                return new Hl7.Fhir.Model.Bundle.EntryComponent
+                {
+                    Response = new Hl7.Fhir.Model.Bundle.ResponseComponent
+                    {
+                        Status = e.Resource is Hl7.Fhir.Model.Organization ? "200 OK" : "201 Created",
+                        Location = resource is null ? null : $"{resource.TypeName}/{resource.Id}/_history/{Version(resource)}",
+                        Etag = resource is null ? null : $"W/\"{Version(resource)}\"",
+                    },
+                };
+            }).ToList(),
+        };
+    }
 
     private static IResult Export(
         [AsParameters] CaseFilters filters, CallerDataSource dataSource,
@@ -227,7 +248,9 @@ public static class FhirEndpoints
             }
         }, $"{FhirSystems.NdjsonMediaType}");
 
-    private static IResult Metadata(HttpRequest request) =>
+    /// <summary>FHIR clients ask for <c>metadata?_summary=true</c> to check the version; the statement is small, so it comes whole.</summary>
+    private static IResult Metadata(HttpRequest request,
+        [FromQuery(Name = "_summary"), Description("Accepted as FHIR clients send it; the whole statement is returned.")] string? summary) =>
         OperationOutcomes.Result(CapabilityStatement.For($"{request.Scheme}://{request.Host}/api/v1/fhir"));
 
     private static IResult GetExtensionDefinition([Description("The extension's id, e.g. day-offset.")] string id) =>

@@ -62,14 +62,21 @@ public static class FhirJson
 
     /// <summary>
     /// A stable UUID for a resource that has no row of its own (the encounter, a finding), derived from the
-    /// case's id and a name, so exporting the same case twice gives the same bundle.
+    /// case's (or child's) id and a name, so exporting the same case twice gives the same bundle: the seed id XORed
+    /// with a mask hashed from the name. XOR undoes itself, so <see cref="SeedOf"/> gives the registry id back and a
+    /// REST read of <c>Encounter/{id}</c> finds its case by primary key. The mask leaves the version and variant
+    /// bytes alone, so a derived id is as valid a UUID as its seed.
     /// </summary>
     public static Guid DerivedId(Guid seed, string name)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{seed:N}/{name}"));
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50); // version 5-style (name-based)
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        var mask = SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16).ToArray();
+        mask[7] = 0;
+        mask[8] = 0;
+        var bytes = seed.ToByteArray();
+        for (var i = 0; i < bytes.Length; i++) bytes[i] ^= mask[i];
         return new Guid(bytes);
     }
+
+    /// <summary>The registry id a <see cref="DerivedId"/> was derived from with this name.</summary>
+    public static Guid SeedOf(Guid derived, string name) => DerivedId(derived, name);
 }

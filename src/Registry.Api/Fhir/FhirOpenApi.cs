@@ -26,6 +26,8 @@ public static class FhirSetup
             options.OperationFilter<FhirExamples>();
             options.DocumentFilter<NoJsonNodeSchemas>();
         });
+        services.AddScoped<FhirResources>();
+        services.AddScoped<FhirSearch>();
         return services.AddFhirBulkExport();
     }
 
@@ -69,8 +71,8 @@ public static class FhirSetup
             FhirExampleKind.TransactionResponse => new JsonObject
             {
                 ["resourceType"] = "Bundle", ["type"] = "transaction-response",
-                ["entry"] = new JsonArray(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["location"] = "/api/v1/cases/0195f1a0-0000-7000-8000-0000000000c1/fhir" } },
-                    new JsonObject { ["response"] = new JsonObject { ["status"] = "201 Created", ["location"] = "/api/v1/cases/0195f1a0-0000-7000-8000-0000000000c1/fhir" } }),
+                ["entry"] = new JsonArray(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["location"] = "Organization/7428361b-bc8b-44d5-a0a5-f5edc53db9a8/_history/1", ["etag"] = "W/\"1\"" } },
+                    new JsonObject { ["response"] = new JsonObject { ["status"] = "201 Created", ["location"] = "Patient/0195f1a0-0000-7000-8000-0000000000c2/_history/1", ["etag"] = "W/\"1\"" } }),
             },
             FhirExampleKind.CapabilityStatement => CapabilityStatement.Build("http://localhost:5080/api/v1/fhir"),
             FhirExampleKind.BadRequest => OperationOutcomes.One("value", "Bundle.type", "Must be 'transaction' (GET /api/v1/cases/{id}/fhir?bundleType=transaction gives one)."),

@@ -44,8 +44,10 @@ public sealed class FhirImportTests(RegistryApp app) : IClassFixture<RegistryApp
         var response = await (await Post(bundle)).ReadFhir(HttpStatusCode.OK);
         Assert.Equal("transaction-response", response.GetProperty("type").GetString());
         Assert.Equal(bundle["entry"]!.AsArray().Count, response.GetProperty("entry").GetArrayLength());
-        var location = response.GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString()!;
-        return Guid.Parse(location.Split('/')[^2]);
+        // Each location is [type]/{id}/_history/{vid}; the Encounter's id is derived from the case's.
+        var location = response.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response").GetProperty("location").GetString()!)
+            .Single(l => l.StartsWith("Encounter/"));
+        return Api.Fhir.FhirJson.SeedOf(Guid.Parse(location.Split('/')[1]), "encounter");
     }
 
     private async Task<(long Cases, long Patients)> Counts() =>
