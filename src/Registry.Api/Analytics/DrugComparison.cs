@@ -10,25 +10,20 @@ using Registry.Api.Vocabulary;
 namespace Registry.Api.Analytics;
 
 /// <summary>The filters of GET /cases (except that <c>drug</c> names the drug compared) plus stratification and format.</summary>
-public sealed class DrugComparisonParameters : CaseFilters
+public sealed class DrugComparisonParameters : PlottableCaseFilters
 {
     [Description("Stratify by sex or ageBand (0-17, 18-29, then decades, 80+): a comparison per stratum and the Mantel–Haenszel pooled relative risk.")]
     [FromQuery(Name = "stratifyBy")]
     public string? StratifyBy { get; init; }
-
-    [Description("json (default), svg or png: the figures, or bars of the final-outcome distribution per arm (and stratum).")]
-    [FromQuery(Name = "format")]
-    public string? Format { get; init; }
 }
 
 public sealed class DrugComparisonParametersValidator : AbstractValidator<DrugComparisonParameters>
 {
     public DrugComparisonParametersValidator(DrugCatalog drugs)
     {
-        Include(new CaseFiltersValidator(drugs));
+        Include(new PlottableCaseFiltersValidator(drugs));
         RuleFor(p => p.Drug).NotEmpty().WithMessage("Name the drug to compare (a vocabulary code).");
         RuleFor(p => p.StratifyBy).Must(s => s is null or "sex" or "ageBand").WithMessage("Use sex or ageBand.");
-        RuleFor(p => p.Format).Must(AnalyticsFormats.IsKnown).WithMessage(AnalyticsFormats.Message);
     }
 }
 

@@ -78,7 +78,7 @@ internal static class SurvivalFigures
         if (groups.Any(g => g.Group.Improved is null || g.Group.Censored is null))
             return new LogRankTest(keys, null, null, null, "Derived from a count below k: suppressed.");
         var result = LogRank.Test(groups.Select(g => (IReadOnlyList<SurvivalDay>)g.Days).ToList());
-        if (result is null) return new LogRankTest(keys, null, null, null, "No case improved in any group: there is nothing to compare.");
+        if (result is null) return new LogRankTest(keys, null, null, null, "No case improved in any group, or the groups' covariance is singular: there is no test to give.");
         return new LogRankTest(keys, Round(result.ChiSquare), result.DegreesOfFreedom, result.P, byCombination ? null
             : "A case given several drugs is in several groups, so the groups are not independent samples; groupBy=combination compares disjoint groups.");
     }

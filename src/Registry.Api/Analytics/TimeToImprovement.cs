@@ -10,7 +10,7 @@ using Registry.Api.Vocabulary;
 namespace Registry.Api.Analytics;
 
 /// <summary>The filters of GET /cases plus how to group, cut and draw the curves.</summary>
-public sealed class TimeToImprovementParameters : CaseFilters
+public sealed class TimeToImprovementParameters : PlottableCaseFilters
 {
     [Description("drug (default): one curve per drug given (a case given several drugs is in several curves); combination: one curve per exact set of drugs given (each case in one).")]
     [FromQuery(Name = "groupBy")]
@@ -19,20 +19,15 @@ public sealed class TimeToImprovementParameters : CaseFilters
     [Description("Follow-up cut at this day (0–3650): a case improving later, or seen later, is censored at it. Default: no cut.")]
     [FromQuery(Name = "days")]
     public int? Days { get; init; }
-
-    [Description("json (default), svg or png: the figures, or a plot of them (Kaplan–Meier curves with 95% bands, censor ticks and numbers at risk).")]
-    [FromQuery(Name = "format")]
-    public string? Format { get; init; }
 }
 
 public sealed class TimeToImprovementParametersValidator : AbstractValidator<TimeToImprovementParameters>
 {
     public TimeToImprovementParametersValidator(DrugCatalog drugs)
     {
-        Include(new CaseFiltersValidator(drugs));
+        Include(new PlottableCaseFiltersValidator(drugs));
         RuleFor(p => p.GroupBy).Must(g => g is null or "drug" or "combination").WithMessage("Use drug or combination.");
         RuleFor(p => p.Days).InclusiveBetween(0, 3650).WithMessage("Whole days, 0 to 3650.");
-        RuleFor(p => p.Format).Must(AnalyticsFormats.IsKnown).WithMessage(AnalyticsFormats.Message);
     }
 }
 

@@ -43,7 +43,8 @@ public static class KaplanMeier
     {
         if (survival is <= 0 or >= 1 || double.IsInfinity(greenwood)) return (null, null);
         var theta = Math.Exp(Z95 * Math.Sqrt(greenwood) / Math.Log(survival));
-        return (Math.Pow(survival, 1 / theta), Math.Pow(survival, theta));
+        (double low, double high) = (Math.Pow(survival, 1 / theta), Math.Pow(survival, theta));
+        return double.IsFinite(low) && double.IsFinite(high) ? (low, high) : (null, null);
     }
 
     /// <summary>S at day t: the last step on or before t (1 before the first).</summary>

@@ -52,6 +52,9 @@ public static class LogRank
         var reduced = v.SubMatrix(0, k - 1, 0, k - 1);
         if (Math.Abs(reduced.Determinant()) < 1e-12) return null;
         var chiSquare = diff * reduced.Inverse() * diff;
-        return new LogRankResult(chiSquare, k - 1, ChiSquareUpperTail(k - 1, chiSquare), observed, expected);
+        // A near-singular covariance (overlapping or nearly identical groups) can invert to a non-finite or negative form.
+        var p = ChiSquareUpperTail(k - 1, chiSquare);
+        if (!double.IsFinite(chiSquare) || chiSquare < 0 || !double.IsFinite(p)) return null;
+        return new LogRankResult(chiSquare, k - 1, p, observed, expected);
     }
 }

@@ -47,7 +47,8 @@ public readonly record struct TwoByTwo(int A, int N1, int C, int N0)
         if (N1 == 0 || N0 == 0 || events == 0 || others == 0) return null;
         double Term(double observed, double expected) => (observed - expected) * (observed - expected) / expected;
         var x2 = Term(A, N1 * events / N) + Term(B, N1 * others / N) + Term(C, N0 * events / N) + Term(D, N0 * others / N);
-        return (x2, LogRank.ChiSquareUpperTail(1, x2));
+        var p = LogRank.ChiSquareUpperTail(1, x2);
+        return double.IsFinite(x2) && double.IsFinite(p) ? (x2, p) : null;
     }
 
     /// <summary>
