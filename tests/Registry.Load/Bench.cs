@@ -158,6 +158,9 @@ public static class Bench
             Line("");
         }
 
+        // ---------------------------------------------------------------- time to improvement
+        await TimeToImprovementBench.RunAsync(api.Client, db, 15, Line, log);
+
         // ---------------------------------------------------------------- bulk ingest
         const int ingestCases = 2000;
         log($"bulk ingest of {ingestCases} cases");

@@ -8,6 +8,7 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- fhir [--cases 1000000] [--small 10000] [--pg-port P] [--api-port P] [--out FILE]
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
+/// dotnet run --project tests/Registry.Load -c Release -- time-to-improvement --connection "Host=..." --url http://127.0.0.1:5080 [--calls 15]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
 /// dotnet run --project tests/Registry.Load -c Release -- bulkdata --connection "Host=..." --url URL --pid API_PID [--types Encounter,Patient]
 /// </summary>
@@ -80,10 +81,20 @@ public static class LoadTool
                     Console.WriteLine(line);
                 return 0;
             }
+            case TimeToImprovementBench.Name:
+            {
+                // The bench's time-to-improvement step against an API already running on a generated database.
+                await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
+                using var api = new HttpClient { BaseAddress = new Uri(Option("--url", "http://127.0.0.1:5080")), Timeout = TimeSpan.FromMinutes(10) };
+                api.DefaultRequestHeaders.Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey));
+                await TimeToImprovementBench.RunAsync(api, db, int.Parse(Option("--calls", "15")), Console.WriteLine, Log);
+                return 0;
+            }
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
-                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]");
+                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
+                    " | time-to-improvement --connection CS --url URL [--calls N]");
                 return 2;
         }
     }

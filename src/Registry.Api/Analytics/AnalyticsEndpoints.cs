@@ -10,6 +10,13 @@ namespace Registry.Api.Analytics;
 
 public static class AnalyticsEndpoints
 {
+    /// <summary>What the OpenAPI document shows for the plot media types.</summary>
+    private static class PlotExample
+    {
+        public const string Svg = "<?xml version=\"1.0\" encoding=\"utf-8\" ?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"532\">…</svg>";
+        public const string Png = "(a PNG image, 960 pixels wide)";
+    }
+
     public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/analytics").WithTags("Analytics");
@@ -47,6 +54,55 @@ public static class AnalyticsEndpoints
                 at presentation (0-17, 18-29, then decades, 80+), affected side, etiology, hospital and year of
                 presentation. Every breakdown sums to `totalCases`. One pass in PostgreSQL (GROUPING SETS).
                 """);
+        group.MapGet("/time-to-improvement", TimeToImprovement).WithName("TimeToImprovement")
+            .WithSummary("Time to first improvement per drug or combination (Kaplan–Meier)")
+            .WithDescription($$"""
+                For the cases matching the filters (the same filters as `GET /cases`), one Kaplan–Meier curve per drug
+                given (a case given several drugs is in several curves) or, with `groupBy=combination`, per exact set of
+                drugs (each case in one). The event is a case's first assessment at improved or better; a case without
+                one is censored at its last assessment day, or at day 0 without any assessment; `days` cuts follow-up.
+                Per group: the step curve (day, at risk, events, censored, survival with its 95% log-log interval), the
+                median day with its Brookmeyer–Crowley 95% interval, and the share improved and number at risk on days
+                7, 14, 30, 60 and 90; across groups the log-rank test. Figures that cannot be estimated are null with a
+                `reason`. For analyst keys no count from 1 to k−1 is shown: days are pooled into steps of 0 or at least
+                k events and censored, each curve stops where fewer than k are at risk, and a group under k cases shows
+                no figures. `format=svg` or `png` draws the curves (the {{AnalyticsPlots.MaxCurves}} largest groups)
+                with 95% bands, censor ticks and the numbers at risk under the axis. One GROUP BY in PostgreSQL.
+                """)
+            .Produces<TimeToImprovementReport>(StatusCodes.Status200OK, "application/json", "image/svg+xml", "image/png")
+            .WithResponseExample(StatusCodes.Status200OK, new TimeToImprovementReport("drug", null, 4,
+            [
+                new SurvivalGroup("baclofen", ["baclofen"], 4, 2, 2,
+                    [new SurvivalStep(0, 4, 0, 1, 1, null, null), new SurvivalStep(2, 3, 1, 0, 0.6667, 0.0541, 0.9452),
+                     new SurvivalStep(5, 2, 0, 1, 0.6667, 0.0541, 0.9452), new SurvivalStep(10, 1, 1, 0, 0, null, null)],
+                    new MedianEstimate(10, 2, 10, null),
+                    [new Milestone(7, 1, 0.3333, 0.0548, 0.9459, null), new Milestone(14, 0, null, null, null, "No case is followed to day 14 (the last is followed to day 10).")],
+                    null),
+            ], new LogRankTest(["baclofen"], null, null, null, "Needs at least two groups with cases.")), "application/json")
+            .WithResponseExample(StatusCodes.Status200OK, PlotExample.Svg, "image/svg+xml")
+            .WithResponseExample(StatusCodes.Status200OK, PlotExample.Png, "image/png");
+        group.MapGet("/drug-comparison", DrugComparison).WithName("DrugComparison")
+            .WithSummary("Cases given a drug against cases not given it")
+            .WithDescription("""
+                `drug` (required) names the drug compared; the other filters of `GET /cases` narrow the cases. Compares
+                the share improved-or-better at the final assessment (among assessed cases) of the cases given the drug
+                with that of the cases not given it: both arms' counts, the risk difference (Wald 95% interval) and the
+                relative risk (log 95% interval), and Fisher's exact p when any expected cell is under 5, else the
+                chi-square test. `stratifyBy=sex` or `ageBand` adds a comparison per stratum and the Mantel–Haenszel
+                pooled relative risk. For analyst keys counts from 1 to k−1 are null and so is every figure derived
+                from one. `format=svg` or `png` draws the final-outcome distribution per arm (and stratum) as bars.
+                A drug that no matching case was given is a 400.
+                """)
+            .Produces<DrugComparisonReport>(StatusCodes.Status200OK, "application/json", "image/svg+xml", "image/png")
+            .WithResponseExample(StatusCodes.Status200OK, new DrugComparisonReport("baclofen",
+                new Comparison(
+                    new ComparisonArm(6, 6, 5, 0.8333, new FinalOutcomeCounts(0, 0, 5, 1, 0, 0)),
+                    new ComparisonArm(8, 7, 2, 0.2857, new FinalOutcomeCounts(0, 0, 2, 5, 0, 1)),
+                    new EffectEstimate(0.5476, 0.0994, 0.9959), new EffectEstimate(2.9167, 0.857, 9.9263),
+                    new AssociationTest("fisher-exact", null, 0.1026), null),
+                null, [], null, null), "application/json")
+            .WithResponseExample(StatusCodes.Status200OK, PlotExample.Svg, "image/svg+xml")
+            .WithResponseExample(StatusCodes.Status200OK, PlotExample.Png, "image/png");
 
         return group;
     }
@@ -62,4 +118,26 @@ public static class AnalyticsEndpoints
     private static async Task<Ok<RegistrySummaryReport>> Summary(
         [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await RegistrySummaryQuery.RunAsync(dataSource, filters, caller, cells, ct));
+
+    private static async Task<IResult> TimeToImprovement(
+        [AsParameters] TimeToImprovementParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct)
+    {
+        var report = await TimeToImprovementQuery.RunAsync(dataSource, parameters, caller, cells, ct);
+        return parameters.Format is "svg" or "png"
+            ? AnalyticsFormats.Plot(AnalyticsPlots.TimeToImprovement(report), parameters.Format, 960, AnalyticsPlots.Height(report.Groups.Count(g => g.Curve.Count > 0)))
+            : TypedResults.Ok(report);
+    }
+
+    private static async Task<IResult> DrugComparison(
+        [AsParameters] DrugComparisonParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct)
+    {
+        if (await DrugComparisonQuery.RunAsync(dataSource, parameters, caller, cells, ct) is not { } report)
+            return Problems.Invalid("drug", $"No case matching the filters was given '{parameters.Drug}': there is nothing to compare.");
+        if (parameters.Format is not ("svg" or "png")) return TypedResults.Ok(report);
+        List<(string, FinalOutcomeCounts)> bars = [($"{report.Drug}", report.Overall.Given.FinalOutcomes), ($"not {report.Drug}", report.Overall.NotGiven.FinalOutcomes)];
+        foreach (var stratum in report.Strata)
+            bars.AddRange([($"{report.Drug}, {stratum.Value}", stratum.Comparison.Given.FinalOutcomes), ($"not {report.Drug}, {stratum.Value}", stratum.Comparison.NotGiven.FinalOutcomes)]);
+        var plot = AnalyticsPlots.OutcomeDistribution($"Final outcomes: cases given {report.Drug} and cases not given it", bars);
+        return AnalyticsFormats.Plot(plot, parameters.Format, 960, 360 + 40 * bars.Count);
+    }
 }

@@ -98,7 +98,7 @@ internal sealed class OutcomeTally
             cells.Count(Better), hidden ? null : Share, hidden ? null : Ci95, hidden ? null : Median);
     }
     public int Better => _resolved + _marked + _improved;
-    private int Assessed => Cases - _notAssessed;
+    public int Assessed => Cases - _notAssessed;
     public double? Share => Assessed == 0 ? null : Math.Round((double)Better / Assessed, 4);
     public ConfidenceInterval? Ci95 => ConfidenceInterval.Wilson(Better, Assessed);
 

@@ -42,7 +42,7 @@ public static class RegistrySummaryQuery
     }
 
     // Age bands as the lower bound of each band; 0 = 0-17, 18 = 18-29, then decades up to 80+.
-    private const string AgeBand = """
+    internal const string AgeBand = """
         CASE WHEN c.age_at_presentation < 18 THEN 0 WHEN c.age_at_presentation < 30 THEN 18
              WHEN c.age_at_presentation >= 80 THEN 80 ELSE c.age_at_presentation / 10 * 10 END
         """;
@@ -97,7 +97,7 @@ public static class RegistrySummaryQuery
             cells.MinCellSize);
     }
 
-    private static string BandName(int low) => low switch
+    internal static string BandName(int low) => low switch
     {
         0 => "0-17",
         18 => "18-29",

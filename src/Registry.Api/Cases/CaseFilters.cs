@@ -56,7 +56,8 @@ public class CaseFilters
     /// counts by its first day: "2019-04" is 2019-04-01, so it falls within from=2019-04 but not from=2019-04-15.
     /// </summary>
     /// <remarks>Which hospitals' cases the caller may see is not its business: row-level security confines every query.</remarks>
-    public (string Where, DynamicParameters Parameters) ToSql()
+    /// <param name="byDrug">False where <c>drug</c> names something else than a filter (the drug a comparison is about).</param>
+    public (string Where, DynamicParameters Parameters) ToSql(bool byDrug = true)
     {
         var where = new StringBuilder("TRUE");
         var parameters = new DynamicParameters();
@@ -67,7 +68,7 @@ public class CaseFilters
         }
 
         // cases.drugs (kept by trigger from medications) instead of a medications probe per candidate row.
-        if (Drug is not null) Add("c.drugs @> ARRAY[@drug]::text[]", "drug", Drug);
+        if (Drug is not null && byDrug) Add("c.drugs @> ARRAY[@drug]::text[]", "drug", Drug);
         if (Outcome is not null) Add("c.final_outcome_status = @outcome", "outcome", Outcome);
         if (Sex is not null) Add("c.patient_sex = @sex", "sex", Sex);
         if (MinAge is not null) Add("c.age_at_presentation >= @minAge", "minAge", MinAge.Value);

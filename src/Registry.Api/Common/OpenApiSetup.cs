@@ -33,6 +33,7 @@ public static class OpenApiSetup
             Security.SecurityOpenApi.AddTo(options);
             options.OperationFilter<DeclaredStatuses>();
             options.OperationFilter<OneOfResponses>();
+            options.OperationFilter<ImageResponses>();
             options.OperationFilter<Examples>();
             options.SupportNonNullableReferenceTypes();
             options.UseAllOfToExtendReferenceSchemas();
@@ -123,6 +124,18 @@ public static class OpenApiSetup
             if (example is null) return;
             var node = JsonSerializer.SerializeToNode(example, example.GetType(), json.Value.SerializerOptions);
             foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example ??= node?.DeepClone();
+        }
+    }
+
+    /// <summary>An image a route can answer instead of its JSON (format=svg/png) is text or bytes, not the JSON's schema.</summary>
+    private sealed class ImageResponses : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var response in operation.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>())
+                foreach (var media in response.Content ?? new Dictionary<string, IOpenApiMediaType>())
+                    if (media.Key.StartsWith("image/", StringComparison.Ordinal) && media.Value is OpenApiMediaType image)
+                        image.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = media.Key == "image/svg+xml" ? null : "binary" };
         }
     }
 

@@ -138,7 +138,7 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
         }
 
         /// <summary>REGISTRY_TEST_CHROMIUM, or Debian's /usr/bin/chromium, installed when missing.</summary>
-        private static string ChromiumExecutable()
+        internal static string ChromiumExecutable()
         {
             if (Environment.GetEnvironmentVariable("REGISTRY_TEST_CHROMIUM") is { Length: > 0 } given) return given;
             const string debian = "/usr/bin/chromium";
