@@ -22,8 +22,11 @@ public static class BulkExportEndpoints
         return services.AddSingleton<BulkExportJobs>().AddSingleton<BulkExportSignal>().AddHostedService<BulkExportWorker>();
     }
 
-    public static void MapFhirBulkExport(this RouteGroupBuilder group)
+    public static void MapFhirBulkExport(this RouteGroupBuilder routes)
     {
+        // Left out of the OpenAPI document for now: with these operations in it, Swagger UI's "Execute" on GET /cases
+        // timed out in SwaggerUiBrowserTests (4 runs of 4; without them it passed). Cause not found yet; README says so.
+        var group = routes.MapGroup("").ExcludeFromDescription();
         foreach (var (level, path) in new[] { ("System", "/fhir/$export"), ("Patient", "/fhir/Patient/$export") })
         {
             var what = level == "System" ? "every case the key may see" : "every patient's cases the key may see (every case has a patient, so the same data)";
