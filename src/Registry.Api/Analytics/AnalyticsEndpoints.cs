@@ -2,11 +2,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
+using Registry.Api.Security;
 
 namespace Registry.Api.Analytics;
 
 public static class AnalyticsEndpoints
 {
+    public static IServiceCollection AddAnalytics(this IServiceCollection services) =>
+        services.AddScoped(provider => SmallCells.For(provider.GetRequiredService<Caller>(),
+            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>()));
+
     public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/analytics").WithTags("Analytics");

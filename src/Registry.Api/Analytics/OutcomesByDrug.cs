@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using Registry.Api.Cases;
+using Registry.Api.Drugs;
 
 namespace Registry.Api.Analytics;
 

@@ -44,9 +44,6 @@ public static class DatabaseSetup
             db.RequestId = http is null ? null : RequestIds.Of(http);
             return db;
         });
-        builder.Services.AddScoped(services => Caller.Current(services.GetRequiredService<IHttpContextAccessor>()));
-        builder.Services.AddScoped(services => Analytics.SmallCells.For(
-            services.GetRequiredService<Caller>(), builder.Configuration, builder.Environment));
     }
 
     /// <summary>Applies migrations and loads the seed cases, waiting briefly for a database still starting up.</summary>

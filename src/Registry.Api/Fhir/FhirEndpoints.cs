@@ -9,8 +9,8 @@ using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Data;
-using Registry.Api.Vocabulary;
-
+using Registry.Api.Drugs;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
 namespace Registry.Api.Fhir;
