@@ -1,15 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using Dapper;
 using Npgsql;
-using Registry.Api.Analytics;
-using Registry.Api.Cases;
 using Registry.Api.Common;
-using Registry.Api.Data;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Load;
 
