@@ -15,7 +15,7 @@ public sealed class ColumnMap<T>(string table, Func<T> create, IReadOnlyList<Col
     public string Table => table;
     public IReadOnlyList<Column> Columns => columns;
 
-    /// <summary>Columns the database fills itself (an identity), which the map neither writes nor reads.</summary>
+    /// <summary>Columns the database fills itself (an identity, a generated column, a trigger's), which the map neither writes nor reads.</summary>
     public IReadOnlyList<string> FilledByDatabase => filledByDatabase;
 
     /// <summary>The column list, comma-separated, in the map's order: what SELECT and COPY name, and the readers' ordinals.</summary>

@@ -53,7 +53,7 @@ public static class Tables
         ColumnMap<Case>.Integer("final_outcome_day", c => c.FinalOutcomeDay, (c, v) => c.FinalOutcomeDay = v),
         ColumnMap<Case>.Integer("first_improvement_day", c => c.FirstImprovementDay, (c, v) => c.FirstImprovementDay = v),
         .. ColumnMap<Case>.VersionColumns(c => c),
-    ]);
+    ], filledByDatabase: ["presentation_date_start", "drug_combination", "patient_sex"]); // generated, and set by the 0013 triggers
 
     public static readonly ColumnMap<Diagnostic> Diagnostics = new("diagnostics", () => new Diagnostic { Kind = "", Result = "" },
     [
