@@ -3,6 +3,7 @@ using System.Text;
 using Dapper;
 using Npgsql;
 using Registry.Api.Fhir;
+using Registry.Tests.Infrastructure;
 
 namespace Registry.Load;
 
@@ -71,7 +72,7 @@ public static class FhirRestBench
         Line("");
         log("building the API (Release)...");
         Bench.Run("dotnet", ["build", Path.Combine(root, "src/Registry.Api/Registry.Api.csproj"), "-c", "Release", "-v", "q", "-nologo"]);
-        await using var cluster = Cluster.Start(log, pgPort);
+        await using var cluster = PostgresCluster.Start(settings: Bench.TunedSettings, port: pgPort);
         await using (var admin = new NpgsqlConnection(cluster.AdminConnectionString))
         {
             await admin.OpenAsync();

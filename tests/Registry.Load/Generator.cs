@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
+using Registry.Api.Bulk;
 
 namespace Registry.Load;
 
@@ -93,126 +94,8 @@ public static class Generator
             await Exec(connection, "ALTER TABLE medications DISABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes DISABLE TRIGGER outcomes_refresh_case");
         if (derivedByCopy) await Exec(connection, VersionTriggers("DISABLE"));
 
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY patients (id, hospital_id, pseudonym, sex, birth_year, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var c in cases)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(c.PatientId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.HospitalId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.Pseudonym, NpgsqlDbType.Text);
-                await copy.WriteAsync(c.Sex, NpgsqlDbType.Text);
-                if (c.BirthYear is { } y) await copy.WriteAsync(y, NpgsqlDbType.Integer); else await copy.WriteNullAsync();
-                await copy.WriteAsync(c.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(c.CreatedAt, NpgsqlDbType.TimestampTz);
-            }
-            await copy.CompleteAsync();
-        }
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY cases (id, hospital_id, patient_id, source_case_id, age_at_presentation, presentation_date, admission_date,
-                        follow_up_days, affected_side, symptom_duration_days, affected_regions, triggers, prior_facial_palsy,
-                        diagnosis_name, diagnosis_icd10, diagnosis_snomed_ct, etiology, notes, drugs,
-                        final_outcome_status, final_outcome_day, first_improvement_day, created_at, updated_at) FROM STDIN (FORMAT BINARY)
-            """))
-        {
-            foreach (var c in cases)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(c.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.HospitalId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.PatientId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.SourceCaseId, NpgsqlDbType.Text);
-                await copy.WriteAsync(c.Age, NpgsqlDbType.Integer);
-                await copy.WriteAsync(c.PresentationDate, NpgsqlDbType.Text);
-                await copy.WriteAsync(c.PresentationDate, NpgsqlDbType.Text);
-                await copy.WriteAsync(c.FollowUpDays, NpgsqlDbType.Integer);
-                await copy.WriteAsync(c.AffectedSide, NpgsqlDbType.Text);
-                if (c.SymptomDurationDays is { } d) await copy.WriteAsync(d, NpgsqlDbType.Integer); else await copy.WriteNullAsync();
-                await copy.WriteAsync(c.Regions, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                await copy.WriteAsync(c.Triggers, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                await copy.WriteAsync(c.PriorPalsy, NpgsqlDbType.Boolean);
-                await copy.WriteAsync("Hemifacial spasm", NpgsqlDbType.Text);
-                await copy.WriteAsync("G51.3", NpgsqlDbType.Text);
-                await copy.WriteAsync("13753008", NpgsqlDbType.Text);
-                await copy.WriteAsync(c.Etiology, NpgsqlDbType.Text);
-                await copy.WriteAsync("SYNTHETIC", NpgsqlDbType.Text);
-                if (derivedByCopy)
-                {
-                    await copy.WriteAsync(c.Drugs, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                    if (c.Final is { } f) { await copy.WriteAsync(f.Status, NpgsqlDbType.Text); await copy.WriteAsync(f.Day, NpgsqlDbType.Integer); }
-                    else { await copy.WriteNullAsync(); await copy.WriteNullAsync(); }
-                    if (c.FirstImprovementDay is { } fi) await copy.WriteAsync(fi, NpgsqlDbType.Integer); else await copy.WriteNullAsync();
-                }
-                else
-                {
-                    await copy.WriteAsync(Array.Empty<string>(), NpgsqlDbType.Array | NpgsqlDbType.Text);
-                    await copy.WriteNullAsync(); await copy.WriteNullAsync(); await copy.WriteNullAsync();
-                }
-                await copy.WriteAsync(c.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(c.CreatedAt, NpgsqlDbType.TimestampTz);
-            }
-            await copy.CompleteAsync();
-        }
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY diagnostics (id, case_id, hospital_id, kind, day, result, findings, ordinal) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var c in cases)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(Guid.CreateVersion7(c.CreatedAt), NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.HospitalId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync("neurological-exam", NpgsqlDbType.Text);
-                await copy.WriteAsync(0, NpgsqlDbType.Integer);
-                await copy.WriteAsync("abnormal", NpgsqlDbType.Text);
-                await copy.WriteAsync(new[] { "hemifacial spasm" }, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                await copy.WriteAsync(0, NpgsqlDbType.Integer);
-            }
-            await copy.CompleteAsync();
-        }
-        await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY medications (id, case_id, hospital_id, drug, route, form, dose_amount, dose_unit, frequency, start_day, end_day, setting, ending, ordinal)
-            FROM STDIN (FORMAT BINARY)
-            """))
-        {
-            foreach (var c in cases)
-            foreach (var (ordinal, m) in c.Medications.Index())
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(Guid.CreateVersion7(c.CreatedAt), NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.HospitalId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(m.Drug, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.Route, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.Form, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.Amount, NpgsqlDbType.Numeric);
-                await copy.WriteAsync(m.Unit, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.Frequency, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.StartDay, NpgsqlDbType.Integer);
-                if (m.EndDay is { } e) await copy.WriteAsync(e, NpgsqlDbType.Integer); else await copy.WriteNullAsync();
-                await copy.WriteAsync(m.Setting, NpgsqlDbType.Text);
-                await copy.WriteAsync(m.Ending, NpgsqlDbType.Text);
-                await copy.WriteAsync(ordinal, NpgsqlDbType.Integer);
-            }
-            await copy.CompleteAsync();
-        }
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY outcomes (id, case_id, hospital_id, day, method, status, severity_scale, severity_score, ordinal) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var c in cases)
-            foreach (var (ordinal, o) in c.Outcomes.Index())
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(Guid.CreateVersion7(c.CreatedAt), NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(c.HospitalId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(o.Day, NpgsqlDbType.Integer);
-                await copy.WriteAsync(o.Method, NpgsqlDbType.Text);
-                await copy.WriteAsync(o.Status, NpgsqlDbType.Text);
-                if (o.Scale is { } s) { await copy.WriteAsync(s, NpgsqlDbType.Text); await copy.WriteAsync(o.Score!.Value, NpgsqlDbType.Integer); }
-                else { await copy.WriteNullAsync(); await copy.WriteNullAsync(); }
-                await copy.WriteAsync(ordinal, NpgsqlDbType.Integer);
-            }
-            await copy.CompleteAsync();
-        }
+        var rows = cases.Select(c => c.ToRows(withSummary: derivedByCopy)).ToList();
+        await ChunkCopy.WriteAsync(connection, [.. rows.Select(r => r.Patient)], [.. rows.Select(r => r.Case)], audit: []);
         if (derivedByCopy)
             await Exec(connection, "ALTER TABLE medications ENABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes ENABLE TRIGGER outcomes_refresh_case");
         if (derivedByCopy) await RecordVersionsAsync(connection, cases);

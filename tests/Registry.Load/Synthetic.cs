@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
@@ -36,6 +37,46 @@ public sealed record SynthCase(
         Outcomes.Select(o => new OutcomeRequest(o.Day, Registry.Api.Common.KebabEnum.Parse<AssessmentMethod>(o.Method),
             Registry.Api.Common.KebabEnum.Parse<OutcomeStatus>(o.Status),
             o.Scale is null ? null : new SeverityRequest(Registry.Api.Common.KebabEnum.Parse<SeverityScale>(o.Scale), o.Score), null, [], null)).ToList());
+
+    /// <summary>
+    /// The rows COPY writes for this case, as entities (each table's column map gives their columns). Without
+    /// <paramref name="withSummary"/> the summary columns are left empty, for the database's triggers to fill.
+    /// </summary>
+    public (Patient Patient, Case Case) ToRows(bool withSummary)
+    {
+        var at = new DateTimeOffset(CreatedAt);
+        var patient = new Patient { Id = PatientId, HospitalId = HospitalId, Pseudonym = Pseudonym, Sex = Sex, BirthYear = BirthYear, CreatedAt = at, UpdatedAt = at };
+        var row = new Case
+        {
+            Id = Id, HospitalId = HospitalId, PatientId = PatientId, SourceCaseId = SourceCaseId, AgeAtPresentation = Age,
+            PresentationDate = PresentationDate, AdmissionDate = PresentationDate, FollowUpDays = FollowUpDays, AffectedSide = AffectedSide,
+            SymptomDurationDays = SymptomDurationDays, AffectedRegions = [.. Regions], Triggers = [.. Triggers], PriorFacialPalsy = PriorPalsy,
+            DiagnosisName = "Hemifacial spasm", DiagnosisIcd10 = "G51.3", DiagnosisSnomedCt = "13753008", Etiology = Etiology, Notes = "SYNTHETIC",
+            Drugs = withSummary ? [.. Drugs] : [], FinalOutcomeStatus = withSummary ? Final?.Status : null,
+            FinalOutcomeDay = withSummary ? Final?.Day : null, FirstImprovementDay = withSummary ? FirstImprovementDay : null,
+            CreatedAt = at, UpdatedAt = at,
+            Diagnostics =
+            [
+                new Diagnostic
+                {
+                    Id = Guid.CreateVersion7(at), CaseId = Id, HospitalId = HospitalId, Kind = "neurological-exam", Day = 0, Result = "abnormal",
+                    Findings = ["hemifacial spasm"], CreatedAt = at, UpdatedAt = at,
+                },
+            ],
+            Medications = [.. Medications.Select((m, ordinal) => new Medication
+            {
+                Id = Guid.CreateVersion7(at), CaseId = Id, HospitalId = HospitalId, Drug = m.Drug, Route = m.Route, Form = m.Form,
+                DoseAmount = m.Amount, DoseUnit = m.Unit, Frequency = m.Frequency, StartDay = m.StartDay, EndDay = m.EndDay,
+                Setting = m.Setting, Ending = m.Ending, Ordinal = ordinal, CreatedAt = at, UpdatedAt = at,
+            })],
+            Outcomes = [.. Outcomes.Select((o, ordinal) => new Outcome
+            {
+                Id = Guid.CreateVersion7(at), CaseId = Id, HospitalId = HospitalId, Day = o.Day, Method = o.Method, Status = o.Status,
+                SeverityScale = o.Scale, SeverityScore = o.Score, Ordinal = ordinal, CreatedAt = at, UpdatedAt = at,
+            })],
+        };
+        return (patient, row);
+    }
 }
 
 /// <summary>

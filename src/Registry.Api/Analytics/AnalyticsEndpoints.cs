@@ -16,6 +16,9 @@ public static class AnalyticsEndpoints
         public const string Svg = "<?xml version=\"1.0\" encoding=\"utf-8\" ?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"532\">…</svg>";
         public const string Png = "(a PNG image, 960 pixels wide)";
     }
+    public static IServiceCollection AddAnalytics(this IServiceCollection services) =>
+        services.AddScoped(provider => SmallCells.For(provider.GetRequiredService<Caller>(),
+            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>()));
 
     public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder routes)
     {

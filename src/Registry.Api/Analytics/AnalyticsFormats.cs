@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Cases;
 using Registry.Api.Vocabulary;
 
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Analytics;
 
 /// <summary>The answers an analytics route can give: its figures as JSON, or a plot of them.</summary>

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using Registry.Api.Cases;
+using Registry.Api.Drugs;
 
 using Registry.Api.Security;
 

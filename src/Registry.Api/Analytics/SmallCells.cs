@@ -1,3 +1,5 @@
+using Registry.Api.Security;
+
 namespace Registry.Api.Analytics;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Registry.Api.Analytics;
 /// </summary>
 public sealed class SmallCells(int k)
 {
-    public static SmallCells For(Security.Caller caller, IConfiguration configuration, IHostEnvironment environment) =>
+    public static SmallCells For(Caller caller, IConfiguration configuration, IHostEnvironment environment) =>
         new(caller.IsAnalyst ? configuration.GetValue("Registry:Analytics:MinCellSize", environment.IsDevelopment() ? 1 : 5) : 1);
 
     /// <summary>The k in force for this caller; 1 means nothing is suppressed.</summary>

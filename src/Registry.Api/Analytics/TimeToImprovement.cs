@@ -9,6 +9,8 @@ using Registry.Api.Vocabulary;
 
 using Registry.Api.Security;
 
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Analytics;
 
 /// <summary>The filters of GET /cases plus how to group, cut and draw the curves.</summary>

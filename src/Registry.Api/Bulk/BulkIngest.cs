@@ -238,6 +238,8 @@ public static class BulkIngest
 
 public static class BulkIngestEndpoints
 {
+    public static IServiceCollection AddBulkIngest(this IServiceCollection services) => services.AddScoped<CaseChunkWriter>();
+
     public static RouteGroupBuilder MapBulkIngest(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/cases").WithTags("Bulk ingest");

@@ -5,13 +5,16 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Drugs;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
-using Registry.Api.Vocabulary;
 
 namespace Registry.Api.Cases;
 
 public static class CaseEndpoints
 {
+    public static IServiceCollection AddCases(this IServiceCollection services) => services.AddScoped<CaseWriter>();
+
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/cases").WithTags("Cases");

@@ -1,13 +1,13 @@
 using System.ComponentModel;
-using Microsoft.AspNetCore.Mvc;
 using System.Data;
 using System.Text;
 using Dapper;
 using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Common;
+using Registry.Api.Drugs;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Api.Vocabulary;
 
 namespace Registry.Api.Cases;
 

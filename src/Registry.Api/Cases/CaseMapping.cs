@@ -1,8 +1,9 @@
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
-using Registry.Api.Vocabulary;
 
 namespace Registry.Api.Cases;
 

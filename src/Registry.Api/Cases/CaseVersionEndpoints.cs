@@ -5,6 +5,8 @@ using Registry.Api.Common;
 using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Cases;
 
 /// <summary>GET /cases/{id}/versions and /versions/{version}: every version of a case, as it was written.</summary>

@@ -30,9 +30,9 @@ public static class CaseVersions
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
             SELECT version, recorded_at AS RecordedAt, deleted FROM case_versions
-            WHERE case_id = @caseId AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
+            WHERE case_id = @caseId
             ORDER BY version
-            """, new { caseId, tenant = caller.TenantHospitalId }, cancellationToken: ct));
+            """, new { caseId }, cancellationToken: ct));
         return rows.Select(r => new CaseVersionSummary(r.Version, new DateTimeOffset(r.RecordedAt, TimeSpan.Zero), r.Deleted)).ToList();
     }
 
@@ -42,8 +42,8 @@ public static class CaseVersions
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""
             SELECT case_id FROM case_versions
-            WHERE deleted AND case_id = ANY(@caseIds) AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
-            """, new { caseIds = caseIds.ToArray(), tenant = caller.TenantHospitalId }, cancellationToken: ct))).ToList();
+            WHERE deleted AND case_id = ANY(@caseIds)
+            """, new { caseIds = caseIds.ToArray() }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>Whether the history may be shown to the caller: a deleted case's only to admins.</summary>

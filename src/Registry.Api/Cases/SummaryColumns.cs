@@ -1,3 +1,5 @@
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Cases;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using FluentValidation;
-using Registry.Api.Cases;
 
 namespace Registry.Api.Common;
 
@@ -31,7 +30,7 @@ public static class JsonSetup
         ValidatorOptions.Global.LanguageManager.Enabled = false;
         // Singletons: a validator's rules are built once (building them per request was ~7% of a POST's CPU);
         // what they need per request, the caller, they read from the request being served.
-        services.AddValidatorsFromAssemblyContaining<CaseDocumentValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddValidatorsFromAssembly(typeof(JsonSetup).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }
 }

@@ -61,12 +61,12 @@ public sealed class AuditStamping(TimeProvider clock) : SaveChangesInterceptor
             .Select(e => e.Entity switch
             {
                 Security.ApiKey key => Entry(db, e.State == EntityState.Added ? AuditAction.Create : AuditAction.Update, "api-key", key.Id.ToString(), null, null, now),
-                Vocabulary.Drug drug => Entry(db, AuditAction.Create, "drug", drug.Code, null, null, now),
+                Drugs.Drug drug => Entry(db, AuditAction.Create, "drug", drug.Code, null, null, now),
                 _ => null,
             })
             .OfType<AuditEntry>());
         db.AuditLog.AddRange(audited);
-        foreach (var entry in db.ChangeTracker.Entries<Vocabulary.Drug>().Where(e => e.State == EntityState.Added))
+        foreach (var entry in db.ChangeTracker.Entries<Drugs.Drug>().Where(e => e.State == EntityState.Added))
             entry.Entity.CreatedAt = now;
     }
 

@@ -35,8 +35,5 @@ public static class DatabaseSetup
             db.RequestId = http is null ? null : RequestIds.Of(http);
             return db;
         });
-        builder.Services.AddScoped(services => Caller.Current(services.GetRequiredService<IHttpContextAccessor>()));
-        builder.Services.AddScoped(services => Analytics.SmallCells.For(
-            services.GetRequiredService<Caller>(), builder.Configuration, builder.Environment));
     }
 }

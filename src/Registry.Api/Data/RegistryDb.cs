@@ -3,13 +3,13 @@ using Microsoft.EntityFrameworkCore;
 using Registry.Api.Audit;
 using Registry.Api.Cases;
 using Registry.Api.Common;
-using Registry.Api.Security;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Api.Vocabulary;
+using Registry.Api.Security;
 
 namespace Registry.Api.Data;
 

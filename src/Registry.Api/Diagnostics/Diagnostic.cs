@@ -1,8 +1,9 @@
+using Registry.Api.CaseChildren;
 using Registry.Api.Data;
 
 namespace Registry.Api.Diagnostics;
 
-public sealed class Diagnostic : Versioned, Common.ICaseChild
+public sealed class Diagnostic : Versioned, ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }
@@ -13,7 +14,7 @@ public sealed class Diagnostic : Versioned, Common.ICaseChild
     public string? Summary { get; set; }
     public List<StoredMeasurement> Measurements { get; set; } = [];
     public int Ordinal { get; set; }
-    int? Common.ICaseChild.OrderDay => Day;
+    int? ICaseChild.OrderDay => Day;
 }
 
 /// <summary>A measured value with its UCUM unit, stored inside the diagnostic's jsonb column.</summary>

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
-
-using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Diagnostics.DiagnosticResource, Registry.Api.Diagnostics.Diagnostic, Registry.Api.Diagnostics.DiagnosticRequest, Registry.Api.Diagnostics.DiagnosticResponse>;
+using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Diagnostics.DiagnosticResource, Registry.Api.Diagnostics.Diagnostic, Registry.Api.Diagnostics.DiagnosticRequest, Registry.Api.Diagnostics.DiagnosticResponse>;
 
 namespace Registry.Api.Diagnostics;
 

@@ -5,6 +5,7 @@ using Hl7.Fhir.Utility;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;

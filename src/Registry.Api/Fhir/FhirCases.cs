@@ -3,9 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Cases;
 using Registry.Api.Data;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
 using Registry.Api.Patients;
-using Registry.Api.Vocabulary;
 
 using Registry.Api.Security;
 

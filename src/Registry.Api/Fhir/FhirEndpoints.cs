@@ -12,6 +12,8 @@ using Registry.Api.Data;
 using Registry.Api.Fhir.BulkData;
 using Registry.Api.Vocabulary;
 
+using Registry.Api.Drugs;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
 namespace Registry.Api.Fhir;

@@ -11,6 +11,8 @@ using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 using static Registry.Api.Fhir.FhirJson;
 
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Fhir;
 
 /// <summary>A resource as the REST interface serves it: its meta carries the version it belongs to.</summary>
@@ -155,11 +157,11 @@ public sealed class FhirResources(RegistryDb db, CallerDataSource dataSource, Dr
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""
-            SELECT id FROM cases WHERE id = ANY(@seeds) AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
-            UNION SELECT case_id FROM diagnostics WHERE id = ANY(@seeds) AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
-            UNION SELECT case_id FROM medications WHERE id = ANY(@seeds) AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
-            UNION SELECT case_id FROM outcomes WHERE id = ANY(@seeds) AND (@tenant::uuid IS NULL OR hospital_id = @tenant)
-            """, new { seeds, tenant = caller.TenantHospitalId }, cancellationToken: ct))).ToList();
+            SELECT id FROM cases WHERE id = ANY(@seeds)
+            UNION SELECT case_id FROM diagnostics WHERE id = ANY(@seeds)
+            UNION SELECT case_id FROM medications WHERE id = ANY(@seeds)
+            UNION SELECT case_id FROM outcomes WHERE id = ANY(@seeds)
+            """, new { seeds }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>
@@ -172,9 +174,9 @@ public sealed class FhirResources(RegistryDb db, CallerDataSource dataSource, Dr
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""
             SELECT t.case_id FROM case_versions t
             LEFT JOIN case_versions v ON v.case_id = t.case_id AND v.version = t.version - 1
-            WHERE t.deleted AND (@tenant::uuid IS NULL OR t.hospital_id = @tenant)
+            WHERE t.deleted
               AND (t.case_id = ANY(@seeds) OR jsonb_path_query_array(v.snapshot, '$.*[*].id') ?| @texts)
-            """, new { seeds, texts = seeds.Select(s => s.ToString()).ToArray(), tenant = caller.TenantHospitalId },
+            """, new { seeds, texts = seeds.Select(s => s.ToString()).ToArray() },
             cancellationToken: ct))).ToList();
     }
 

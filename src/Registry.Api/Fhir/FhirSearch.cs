@@ -7,6 +7,8 @@ using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 using FhirBundle = Hl7.Fhir.Model.Bundle;
 
+using Registry.Api.Drugs;
+
 namespace Registry.Api.Fhir;
 
 /// <summary>A search FHIR's strict handling refuses: 400, an OperationOutcome naming each parameter.</summary>
@@ -169,11 +171,6 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         var where = new List<string>();
         var parameters = new DynamicParameters();
         var table = type switch { "Patient" => "patients", "Organization" => "hospitals", _ => "cases" };
-        if (type != "Organization")
-        {
-            where.Add("(@tenant::uuid IS NULL OR o.hospital_id = @tenant)");
-            parameters.Add("tenant", caller.TenantHospitalId);
-        }
         for (var i = 0; i < criteria.LastUpdated.Count; i++)
         {
             where.Add(criteria.LastUpdated[i].Sql("o.updated_at", $"lu{i}"));

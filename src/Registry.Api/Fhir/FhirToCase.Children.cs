@@ -1,9 +1,9 @@
 using Hl7.Fhir.Model;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
-using Registry.Api.Vocabulary;
 using Codes = Registry.Api.Fhir.FhirSystems.Codes;
 using Ext = Registry.Api.Fhir.FhirSystems.Ext;
 using Medication = Hl7.Fhir.Model.Medication;

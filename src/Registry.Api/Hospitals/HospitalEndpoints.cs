@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
 namespace Registry.Api.Hospitals;

@@ -1,8 +1,10 @@
+using Registry.Api.CaseChildren;
 using Registry.Api.Data;
+using Registry.Api.Drugs;
 
 namespace Registry.Api.Medications;
 
-public sealed class Medication : Versioned, Common.ICaseChild
+public sealed class Medication : Versioned, ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }
@@ -20,7 +22,7 @@ public sealed class Medication : Versioned, Common.ICaseChild
     public List<StoredAdjustment> Adjustments { get; set; } = [];
     public string? Ending { get; set; }
     public int Ordinal { get; set; }
-    int? Common.ICaseChild.OrderDay => StartDay;
+    int? ICaseChild.OrderDay => StartDay;
 }
 
 /// <summary>A dose change on a given day, stored inside the medication's jsonb column.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Registry.Api.Common;
-using Registry.Api.Vocabulary;
+using Registry.Api.Drugs;
 
 namespace Registry.Api.Medications;
 

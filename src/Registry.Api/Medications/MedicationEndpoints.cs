@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Drugs;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
-using Registry.Api.Vocabulary;
-
-using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Medications.MedicationResource, Registry.Api.Medications.Medication, Registry.Api.Medications.MedicationRequest, Registry.Api.Medications.MedicationResponse>;
+using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Medications.MedicationResource, Registry.Api.Medications.Medication, Registry.Api.Medications.MedicationRequest, Registry.Api.Medications.MedicationResponse>;
 
 namespace Registry.Api.Medications;
 

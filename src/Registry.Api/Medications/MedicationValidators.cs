@@ -1,7 +1,7 @@
 using FluentValidation;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
-using Registry.Api.Vocabulary;
+using Registry.Api.Drugs;
 
 namespace Registry.Api.Medications;
 

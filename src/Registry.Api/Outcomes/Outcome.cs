@@ -1,9 +1,10 @@
 using System.Text.Json.Serialization;
+using Registry.Api.CaseChildren;
 using Registry.Api.Data;
 
 namespace Registry.Api.Outcomes;
 
-public sealed class Outcome : Versioned, Common.ICaseChild
+public sealed class Outcome : Versioned, ICaseChild
 {
     public Guid CaseId { get; set; }
     public Guid HospitalId { get; set; }
@@ -16,7 +17,7 @@ public sealed class Outcome : Versioned, Common.ICaseChild
     public List<string> ResidualFindings { get; set; } = [];
     public string? Notes { get; set; }
     public int Ordinal { get; set; }
-    int? Common.ICaseChild.OrderDay => Day;
+    int? ICaseChild.OrderDay => Day;
 }
 
 public enum AssessmentMethod { InPerson, Phone, Record }

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
-
-using Handlers = Registry.Api.Common.CaseChildHandlers<Registry.Api.Outcomes.OutcomeResource, Registry.Api.Outcomes.Outcome, Registry.Api.Outcomes.OutcomeRequest, Registry.Api.Outcomes.OutcomeResponse>;
+using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Outcomes.OutcomeResource, Registry.Api.Outcomes.Outcome, Registry.Api.Outcomes.OutcomeRequest, Registry.Api.Outcomes.OutcomeResponse>;
 
 namespace Registry.Api.Outcomes;
 

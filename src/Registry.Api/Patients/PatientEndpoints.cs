@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
 namespace Registry.Api.Patients;

@@ -13,6 +13,8 @@ public static class SecuritySetup
         services.AddAuthorization(Policies.Add);
         services.AddRegistryRateLimiting(configuration);
         services.AddScoped<KeyBootstrap>();
+        // The caller of the request being served; its tenancy and role are what every feature checks.
+        services.AddScoped(provider => Caller.Current(provider.GetRequiredService<IHttpContextAccessor>()));
         return services;
     }
 }

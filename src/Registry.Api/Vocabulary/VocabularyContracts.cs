@@ -1,6 +1,7 @@
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;

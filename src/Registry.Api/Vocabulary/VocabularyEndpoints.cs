@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.Common;
 using Registry.Api.Data;
-
+using Registry.Api.Drugs;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
 namespace Registry.Api.Vocabulary;

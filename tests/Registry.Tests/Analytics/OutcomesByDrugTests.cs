@@ -1,5 +1,6 @@
 using System.Net;
 using Registry.Api.Analytics;
+using Registry.Api.Drugs;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
 using Registry.Tests.Cases;

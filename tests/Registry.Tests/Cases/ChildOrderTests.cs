@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Security;

@@ -11,21 +11,22 @@ namespace Registry.Tests.HighAvailability;
 public sealed class CitusReadinessTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
     /// <summary>The tables docs/citus.md makes distributed (by hospital_id) and reference tables.</summary>
-    private static readonly string[] Distributed = ["cases", "diagnostics", "medications", "outcomes", "patients"];
+    private static readonly string[] Distributed = ["case_versions", "cases", "diagnostics", "medications", "outcomes", "patients"];
     private static readonly string[] Reference = ["drug_combinations", "drugs", "hospitals"];
 
     /// <summary>The blockers docs/citus.md lists: single-column primary keys on id, without hospital_id.</summary>
     private static readonly string[] KnownBlockingConstraints =
     [
-        "cases.cases_pkey", "diagnostics.diagnostics_pkey", "medications.medications_pkey",
+        "case_versions.case_versions_pkey", "cases.cases_pkey", "diagnostics.diagnostics_pkey", "medications.medications_pkey",
         "outcomes.outcomes_pkey", "patients.patients_pkey",
     ];
 
     /// <summary>The triggers docs/citus.md lists: Citus runs them on each shard only with citus.enable_unsafe_triggers.</summary>
     private static readonly string[] KnownTriggersOnDistributedTables =
     [
-        "cases.cases_grouping_keys", "medications.medications_refresh_case", "outcomes.outcomes_refresh_case",
-        "patients.patients_sex_to_cases",
+        "cases.cases_deleted", "cases.cases_grouping_keys", "cases.cases_versioned", "diagnostics.diagnostics_versioned",
+        "medications.medications_refresh_case", "medications.medications_versioned", "outcomes.outcomes_refresh_case",
+        "outcomes.outcomes_versioned", "patients.patients_sex_to_cases",
     ];
 
     [Fact]

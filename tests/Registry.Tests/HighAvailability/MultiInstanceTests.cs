@@ -6,6 +6,9 @@ using Registry.Api.Vocabulary;
 using Registry.Tests.Cases;
 using Registry.Tests.Infrastructure;
 
+using Registry.Api.Drugs;
+using Registry.Api.Keys;
+
 namespace Registry.Tests.HighAvailability;
 
 /// <summary>

@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Registry.Tests.Infrastructure;
 
@@ -18,16 +18,16 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string _root;
     private readonly string _data;
     private readonly bool _asRoot = Environment.UserName == "root";
-    private readonly bool _durableCommits;
+    private readonly string _settings;
     private int _disposed;
 
-    private PostgresCluster(string bin, string root, int port, bool durableCommits)
+    private PostgresCluster(string bin, string root, int port, string settings)
     {
         _bin = bin;
         _root = root;
         _data = Path.Combine(root, "data");
         Port = port;
-        _durableCommits = durableCommits;
+        _settings = settings;
     }
 
     public int Port { get; }
@@ -47,11 +47,17 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// would mistake for the API acknowledging writes it never stored. fsync stays off either way: a killed
     /// server's writes are still in the operating system's cache.
     /// </param>
-    public static PostgresCluster Start(bool durableCommits = false)
+    /// <param name="settings">
+    /// The server's settings (postgres -c options) instead of the tests' fast, crash-unsafe ones: the benchmark
+    /// (tests/Registry.Load, which links this file) runs a server tuned as for production.
+    /// </param>
+    /// <param name="port">A port to use (e.g. inside a range agreed on a shared machine); a free one when null.</param>
+    public static PostgresCluster Start(bool durableCommits = false, string? settings = null, int? port = null)
     {
         var bin = FindBinaries();
         var root = Directory.CreateTempSubdirectory("hfs-registry-pg-").FullName;
-        var cluster = new PostgresCluster(bin, root, FreePort(), durableCommits);
+        settings ??= $"-c fsync=off -c synchronous_commit={(durableCommits ? "on" : "off")} -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+        var cluster = new PostgresCluster(bin, root, port ?? FreePort(), settings);
         if (cluster._asRoot) Run("chown", ["-R", "postgres:postgres", root]);
         cluster.RunPgTool("initdb", ["-D", cluster._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeQuietly();
@@ -64,9 +70,8 @@ public sealed class PostgresCluster : IAsyncDisposable
     {
         RunPgTool("pg_ctl",
         [
-            "-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "start", "-o",
-            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit={(_durableCommits ? "on" : "off")} " +
-            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
+            "-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "120", "start", "-o",
+            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 {_settings}",
         ]);
         IsRunning = true;
     }

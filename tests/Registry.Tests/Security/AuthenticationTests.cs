@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Registry.Api.Keys;
 using Registry.Api.Security;
 using Registry.Tests.Infrastructure;
 

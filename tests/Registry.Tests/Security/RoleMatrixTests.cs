@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Registry.Api.Cases;
 using Registry.Api.Hospitals;
+using Registry.Api.Keys;
 using Registry.Api.Patients;
 using Registry.Api.Security;
 using Registry.Api.Vocabulary;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;

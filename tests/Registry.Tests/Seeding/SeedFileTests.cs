@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Drugs;
 using Registry.Api.Seeding;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 

@@ -2,11 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Api.Vocabulary;
 
 namespace Registry.Api.Data.Configurations;
 

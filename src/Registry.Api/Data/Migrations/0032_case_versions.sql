@@ -92,7 +92,7 @@ SELECT set_config('registry.role', 'admin', true);
 INSERT INTO case_versions (case_id, version, hospital_id, recorded_at, snapshot)
 SELECT c.id, c.version, c.hospital_id, c.updated_at, case_snapshot(c.id) FROM cases c;
 
--- Tenancy by row-level security like every hospital-scoped table (0030); the request role reads and appends versions
--- (the triggers run with the writer's rights), and never rewrites them.
+-- Tenancy by row-level security like every hospital-scoped table (0030). The request role reads and appends versions
+-- (the triggers run with the writer's rights); UPDATE only because a deletion's tombstone is an upsert (ON CONFLICT).
 SELECT registry_scope_to_hospital('case_versions');
-GRANT SELECT, INSERT ON case_versions TO registry_api;
+GRANT SELECT, INSERT, UPDATE ON case_versions TO registry_api;

@@ -18,7 +18,6 @@ public static class BulkExportEndpoints
 
     public static IServiceCollection AddFhirBulkExport(this IServiceCollection services)
     {
-        services.ConfigureSwaggerGen(options => options.OperationFilter<BulkExportOpenApi>());
         return services.AddSingleton<BulkExportJobs>().AddSingleton<BulkExportSignal>().AddHostedService<BulkExportWorker>();
     }
 

@@ -1,10 +1,9 @@
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Fhir.BulkData;
+using Registry.Api.Fhir.BulkData;
 
-/// <summary>Marks the POST kick-offs, whose body is a FHIR Parameters resource.</summary>
-public sealed class ParametersBody;
+namespace Registry.Api.OpenApi;
 
 /// <summary>Describes a POST kick-off's body as a FHIR resource (a JsonObject's own members are no contract).</summary>
 public sealed class BulkExportOpenApi : IOperationFilter

@@ -3,32 +3,23 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Registry.Api.Cases;
-using Registry.Api.Documentation;
-using Registry.Api.Fhir.BulkData;
+using Registry.Api.Drugs;
+using Registry.Api.Fhir;
 using Registry.Api.Hospitals;
 using Registry.Api.Patients;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Fhir;
+namespace Registry.Api.OpenApi;
 
-public enum FhirExampleKind { Bundle, Transaction, TransactionResponse, Ndjson, CapabilityStatement, BadRequest, NotFound, Conflict, Unprocessable }
-
-/// <summary>Which FHIR example an endpoint shows for a status (null: the request body).</summary>
-public sealed record FhirExample(int? Status, FhirExampleKind Kind);
-
-public static class FhirSetup
+/// <summary>The FHIR routes' OpenAPI: FHIR schemas for their bodies and examples built through the real mapping.</summary>
+public static class FhirOpenApi
 {
-    public static IServiceCollection AddFhir(this IServiceCollection services)
+    public static void AddTo(SwaggerGenOptions options)
     {
-        services.ConfigureSwaggerGen(options =>
-        {
-            options.OperationFilter<FhirResponseSchemas>();
-            options.OperationFilter<FhirExamples>();
-            options.DocumentFilter<NoJsonNodeSchemas>();
-        });
-        services.AddScoped<FhirResources>();
-        services.AddScoped<FhirSearch>();
-        return services.AddFhirBulkExport();
+        options.OperationFilter<FhirResponseSchemas>();
+        options.OperationFilter<FhirExamples>();
+        options.DocumentFilter<NoJsonNodeSchemas>();
+        options.OperationFilter<BulkExportOpenApi>();
     }
 
     /// <summary>
@@ -41,7 +32,7 @@ public static class FhirSetup
         private readonly Lazy<FhirCase?> _seed = new(() =>
         {
             using var scope = scopes.CreateScope();
-            var drugs = scope.ServiceProvider.GetRequiredService<Vocabulary.DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
             var catalog = new ApiExamples(ApiExamples.ReadFirstSeed(json.Value.SerializerOptions), drugs);
             return catalog.For(typeof(CaseResponse)) is CaseResponse c && catalog.For(typeof(PatientResponse)) is PatientResponse p
                 && catalog.For(typeof(HospitalResponse)) is HospitalResponse h ? new FhirCase(c, p, h) : null;

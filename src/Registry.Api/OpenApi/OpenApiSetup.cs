@@ -5,9 +5,12 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using Registry.Api.Common;
+using Registry.Api.Drugs;
 using Swashbuckle.AspNetCore.SwaggerGen;
+using static Registry.Api.Common.OpenApiMetadata;
 
-namespace Registry.Api.Common;
+namespace Registry.Api.OpenApi;
 
 public static class OpenApiSetup
 {
@@ -30,7 +33,7 @@ public static class OpenApiSetup
                     """,
             });
             options.OperationFilter<ParameterDescriptions>();
-            Security.SecurityOpenApi.AddTo(options);
+            SecurityOpenApi.AddTo(options);
             options.OperationFilter<DeclaredStatuses>();
             options.OperationFilter<OneOfResponses>();
             options.OperationFilter<ImageResponses>();
@@ -40,6 +43,7 @@ public static class OpenApiSetup
             options.SchemaFilter<ContractSchemas>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Registry.Api.xml");
             if (File.Exists(xml)) options.IncludeXmlComments(xml);
+            FhirOpenApi.AddTo(options); // after Examples: the FHIR routes' examples replace the problem-details ones
         });
         return services;
     }
@@ -59,37 +63,17 @@ public static class OpenApiSetup
         });
     }
 
-    /// <summary>Attaches an example request body to an endpoint's OpenAPI description.</summary>
-    public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ExampleMetadata(null, example));
-
-    /// <summary>Attaches an example response body for one status code (and one media type, when it answers several).</summary>
-    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example, string? mediaType = null)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ExampleMetadata(status, example, mediaType));
-
-    /// <summary>
-    /// Declares that each body (or, for NDJSON, each line) of a response is one of several types, e.g. a bulk
-    /// answer's per-line results and its closing summary line.
-    /// </summary>
-    public static TBuilder WithResponseOneOf<TBuilder>(this TBuilder builder, int status, params Type[] types) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new OneOfMetadata(status, types));
-
-    public sealed record OneOfMetadata(int Status, Type[] Types);
-
-    public sealed record ExampleMetadata(int? Status, object Value, string? MediaType = null);
-
     /// <summary>
     /// Fills every request body and response with an example: the one the endpoint declared
     /// (WithRequestExample/WithResponseExample) if any, else the catalog's example for the declared type.
     /// </summary>
     private sealed class Examples(IOptions<JsonOptions> json, IServiceScopeFactory scopes) : IOperationFilter
     {
-        private readonly Lazy<Documentation.ApiExamples> _catalog = new(() =>
+        private readonly Lazy<ApiExamples> _catalog = new(() =>
         {
             using var scope = scopes.CreateScope();
-            var drugs = scope.ServiceProvider.GetRequiredService<Vocabulary.DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
-            return new Documentation.ApiExamples(Documentation.ApiExamples.ReadFirstSeed(json.Value.SerializerOptions), drugs);
+            var drugs = scope.ServiceProvider.GetRequiredService<DrugCatalog>().AllAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return new ApiExamples(ApiExamples.ReadFirstSeed(json.Value.SerializerOptions), drugs);
         });
 
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -113,7 +97,7 @@ public static class OpenApiSetup
                 var type = context.ApiDescription.SupportedResponseTypes.FirstOrDefault(r => r.StatusCode == status)?.Type;
                 var fallback = declared.FirstOrDefault(e => e.Status == status && e.MediaType is null)?.Value
                     ?? (type is null ? null : _catalog.Value.For(type))
-                    ?? (status >= 400 ? Documentation.ApiExamples.Problem(status) : null);
+                    ?? (status >= 400 ? ApiExamples.Problem(status) : null);
                 Set(response.Content, fallback);
             }
         }

@@ -2,9 +2,10 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Registry.Api.Common;
 using Registry.Api.Data;
 
-namespace Registry.Api.Common;
+namespace Registry.Api.CaseChildren;
 
 /// <summary>A record that belongs to one case: a diagnostic, a medication or an outcome.</summary>
 public interface ICaseChild

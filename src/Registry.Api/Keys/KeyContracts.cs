@@ -1,7 +1,8 @@
 using FluentValidation;
 using Registry.Api.Common;
+using Registry.Api.Security;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Keys;
 
 /// <summary>A key to create.</summary>
 /// <param name="Name">Who or what uses the key, e.g. "Tiantan EHR interface".</param>

@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Registry.Api.Common;
 using Registry.Api.Data;
+using Registry.Api.Idempotency;
+using Registry.Api.Security;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Keys;
 
 public static class KeyEndpoints
 {

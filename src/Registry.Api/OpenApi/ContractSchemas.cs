@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Common;
+namespace Registry.Api.OpenApi;
 
 /// <summary>
 /// Makes the schemas of the API's own contracts say what validators and client generators need to know:

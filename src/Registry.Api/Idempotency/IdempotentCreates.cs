@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Security;
 
-namespace Registry.Api.Common;
+namespace Registry.Api.Idempotency;
 
 /// <summary>
 /// Idempotent creates. A POST carrying <c>Idempotency-Key</c> runs inside one transaction that also stores its
@@ -15,7 +16,7 @@ namespace Registry.Api.Common;
 /// Location) and creates nothing; the same key with another body is a 422; a retry while the first is still
 /// running is a 409. Because the write and its stored response commit together, a crash leaves neither.
 /// </summary>
-public static class Idempotency
+public static class IdempotentCreates
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";

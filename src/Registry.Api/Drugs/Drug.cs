@@ -1,4 +1,4 @@
-namespace Registry.Api.Vocabulary;
+namespace Registry.Api.Drugs;
 
 public sealed class Drug
 {

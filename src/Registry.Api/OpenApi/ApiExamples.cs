@@ -4,7 +4,9 @@ using Registry.Api.Analytics;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Diagnostics;
+using Registry.Api.Drugs;
 using Registry.Api.Hospitals;
+using Registry.Api.Keys;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
@@ -12,7 +14,7 @@ using Registry.Api.Security;
 using Registry.Api.Seeding;
 using Registry.Api.Vocabulary;
 
-namespace Registry.Api.Documentation;
+namespace Registry.Api.OpenApi;
 
 /// <summary>
 /// Swagger examples for every contract type, derived from the first documented case in seeds/ (so examples are

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Registry.Api.Data;
 
-namespace Registry.Api.Vocabulary;
+namespace Registry.Api.Drugs;
 
 /// <summary>
 /// The drug vocabulary: a small table that changes rarely, so it is kept in memory for
@@ -35,4 +35,9 @@ public sealed class DrugCatalog(IDbContextFactory<RegistryDb> contexts, IMemoryC
     public async Task<bool> IsKnownAsync(string code, CancellationToken ct) => (await AllAsync(ct)).ContainsKey(code);
 
     public const string HowToFindCodes = "GET /api/v1/vocabulary lists the valid drug codes (drugs[].code).";
+}
+
+public static class DrugsSetup
+{
+    public static IServiceCollection AddDrugs(this IServiceCollection services) => services.AddSingleton<DrugCatalog>();
 }

@@ -2,10 +2,12 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
+using Registry.Api.Common;
+using Registry.Api.Idempotency;
 using Registry.Api.Security;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Common;
+namespace Registry.Api.OpenApi;
 
 /// <summary>
 /// The one place that declares the error statuses an operation can answer, derived from what the endpoint is
@@ -50,7 +52,7 @@ public sealed class DeclaredStatuses : IOperationFilter
             Add(operation, context, 428, "If-Match is missing.");
             Add(operation, context, 412, "If-Match names an older version: the resource changed since it was read.");
         }
-        if (metadata.OfType<Idempotency.Marker>().Any())
+        if (metadata.OfType<IdempotentCreates.Marker>().Any())
         {
             Add(operation, context, 409, "The first request with this Idempotency-Key is still running (or a conflict with existing data).");
             Add(operation, context, 422, "This Idempotency-Key was used with a different request.");

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Registry.Api.Common;
+using Registry.Api.Idempotency;
+using Registry.Api.Security;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.OpenApi;
 
 /// <summary>
 /// Documents what authentication and idempotency add to each operation: the Bearer requirement (so Swagger UI's
@@ -31,12 +33,12 @@ public sealed class SecurityOpenApi : IOperationFilter
         if (policies.Count == 0 || metadata.OfType<IAllowAnonymous>().Any()) return;
 
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.SchemeName, context.Document)] = [] }];
-        if (metadata.OfType<Idempotency.Marker>().Any())
+        if (metadata.OfType<IdempotentCreates.Marker>().Any())
         {
             operation.Parameters ??= [];
             operation.Parameters.Add(new OpenApiParameter
             {
-                Name = Idempotency.Header, In = ParameterLocation.Header, Required = false,
+                Name = IdempotentCreates.Header, In = ParameterLocation.Header, Required = false,
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
                 Description = "Any unique string per intended create (a UUID is ideal). A retry with the same key and body replays " +
                     "the first response and creates nothing (header Idempotent-Replayed: true); the same key with another body is a 422; " +

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
+using Registry.Api.Fhir;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace Registry.Api.Fhir;
+namespace Registry.Api.OpenApi;
 
 /// <summary>
 /// Compact OpenAPI schemas of the FHIR R4 resources the FHIR routes exchange: the resourceType as a constant and

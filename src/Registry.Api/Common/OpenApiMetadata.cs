@@ -1,0 +1,28 @@
+namespace Registry.Api.Common;
+
+/// <summary>
+/// What an endpoint declares about its own OpenAPI description beyond Produces*: examples and one-of bodies.
+/// The OpenApi/ wiring reads this metadata; features only attach it.
+/// </summary>
+public static class OpenApiMetadata
+{
+    /// <summary>Attaches an example request body to an endpoint's OpenAPI description.</summary>
+    public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(null, example));
+
+    /// <summary>Attaches an example response body for one status code (and one media type, when it answers several).</summary>
+    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example, string? mediaType = null)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(status, example, mediaType));
+
+    /// <summary>
+    /// Declares that each body (or, for NDJSON, each line) of a response is one of several types, e.g. a bulk
+    /// answer's per-line results and its closing summary line.
+    /// </summary>
+    public static TBuilder WithResponseOneOf<TBuilder>(this TBuilder builder, int status, params Type[] types) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new OneOfMetadata(status, types));
+
+    public sealed record OneOfMetadata(int Status, Type[] Types);
+
+    public sealed record ExampleMetadata(int? Status, object Value, string? MediaType = null);
+}
