@@ -44,6 +44,7 @@ builder.Services.AddDrugs();
 builder.Services.AddCases();
 builder.Services.AddBulkIngest();
 builder.Services.AddAnalytics();
+builder.Services.AddAudit();
 builder.Services.AddFhir();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
 

@@ -150,7 +150,7 @@ public static partial class Bench
         public async Task AnalyticsAsync()
         {
             log("outcomes-by-drug");
-            var (sql, parameters) = OutcomesByDrugQuery.Sql(new CaseFilters(), Registry.Api.Security.Caller.System);
+            var (sql, parameters) = OutcomesByDrugQuery.Sql(new CaseFilters(), Registry.Api.Data.Caller.System);
             var (apiAnalytics, rawAnalytics) = await Load.InterleavedAsync(15,
                 async () => (await api.Client.GetAsync("/api/v1/analytics/outcomes-by-drug")).IsSuccessStatusCode,
                 async () =>

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using Registry.Api.Analytics;
+using Registry.Api.Data;
 
 namespace Registry.Load;
 
@@ -17,7 +18,7 @@ public static class TimeToImprovementBench
     {
         log($"{Name}: {calls} calls each, API and SQL in turn");
         var cases = await (await db.OpenConnectionAsync()).ExecuteScalarAsync<long>("SELECT count(*) FROM cases");
-        var (sql, parameters) = TimeToImprovementQuery.Sql(new TimeToImprovementParameters(), Registry.Api.Security.Caller.System);
+        var (sql, parameters) = TimeToImprovementQuery.Sql(new TimeToImprovementParameters(), Registry.Api.Data.Caller.System);
         var (apiP50, sqlP50) = await Load.InterleavedAsync(calls,
             async () => (await api.GetAsync("/api/v1/analytics/time-to-improvement")).IsSuccessStatusCode,
             async () =>

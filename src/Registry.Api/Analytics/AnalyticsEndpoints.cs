@@ -111,19 +111,19 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Ok<OutcomesByDrugReport>> OutcomesByDrug(
-        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Data.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByDrugQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<OutcomesByCombinationReport>> OutcomesByCombination(
-        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Data.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await OutcomesByCombinationQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<Ok<RegistrySummaryReport>> Summary(
-        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct) =>
+        [AsParameters] CaseFilters filters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Data.Caller caller, SmallCells cells, CancellationToken ct) =>
         TypedResults.Ok(await RegistrySummaryQuery.RunAsync(dataSource, filters, caller, cells, ct));
 
     private static async Task<IResult> TimeToImprovement(
-        [AsParameters] TimeToImprovementParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        [AsParameters] TimeToImprovementParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var report = await TimeToImprovementQuery.RunAsync(dataSource, parameters, caller, cells, ct);
         return parameters.Format is "svg" or "png"
@@ -132,7 +132,7 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<IResult> DrugComparison(
-        [AsParameters] DrugComparisonParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        [AsParameters] DrugComparisonParameters parameters, [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource dataSource, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         if (await DrugComparisonQuery.RunAsync(dataSource, parameters, caller, cells, ct) is not { } report)
             return Problems.Invalid("drug", $"No case matching the filters was given '{parameters.Drug}': there is nothing to compare.");

@@ -10,6 +10,7 @@ using Registry.Api.Vocabulary;
 using Registry.Api.Security;
 
 using Registry.Api.Drugs;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -88,7 +89,7 @@ public static class DrugComparisonQuery
 
     /// <summary>Null when no case matching the other filters was given the drug.</summary>
     public static async Task<DrugComparisonReport?> RunAsync(
-        CallerDataSource dataSource, DrugComparisonParameters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, DrugComparisonParameters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql(byDrug: false);
         parameters.Add("compared", filters.Drug);

@@ -3,6 +3,7 @@ using Npgsql;
 using Registry.Api.Cases;
 
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -27,7 +28,7 @@ public sealed record OutcomesByCombinationReport(int? TotalCases, int? CasesWith
 public static class OutcomesByCombinationQuery
 {
     public static async Task<OutcomesByCombinationReport> RunAsync(
-        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql();
         // One aggregate over the filtered cases: combination x final status x first-improvement day.

@@ -4,6 +4,7 @@ using Registry.Api.Cases;
 using Registry.Api.Drugs;
 
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -140,7 +141,7 @@ public static class OutcomesByDrugQuery
     /// first-improvement day; the few thousand groups are then split per drug of their combination. Public so the benchmark runs exactly
     /// this SQL as the API's ceiling.
     /// </summary>
-    public static (string Sql, DynamicParameters Parameters) Sql(CaseFilters filters, Security.Caller caller)
+    public static (string Sql, DynamicParameters Parameters) Sql(CaseFilters filters, Data.Caller caller)
     {
         var (where, parameters) = filters.ToSql();
         return ($"""
@@ -175,7 +176,7 @@ public static class OutcomesByDrugQuery
     }
 
     public static async Task<OutcomesByDrugReport> RunAsync(
-        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (sql, parameters) = Sql(filters, caller);
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -3,6 +3,7 @@ using Npgsql;
 using Registry.Api.Cases;
 
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -48,7 +49,7 @@ public static class RegistrySummaryQuery
         """;
 
     public static async Task<RegistrySummaryReport> RunAsync(
-        CallerDataSource dataSource, CaseFilters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, CaseFilters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (where, parameters) = filters.ToSql();
         // One pass over the filtered cases; GROUPING SETS yields every breakdown and the total.

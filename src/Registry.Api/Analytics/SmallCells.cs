@@ -1,4 +1,5 @@
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 

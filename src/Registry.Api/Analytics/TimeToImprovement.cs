@@ -10,6 +10,7 @@ using Registry.Api.Vocabulary;
 using Registry.Api.Security;
 
 using Registry.Api.Drugs;
+using Registry.Api.Data;
 
 namespace Registry.Api.Analytics;
 
@@ -103,7 +104,7 @@ public static class TimeToImprovementQuery
     /// counted by drug combination as events or censored; the few thousand groups are then split per drug (or kept
     /// per combination). A NULL drug counts each case once: the total. Public so the benchmark runs exactly this SQL.
     /// </summary>
-    public static (string Sql, DynamicParameters Parameters) Sql(TimeToImprovementParameters filters, Security.Caller caller)
+    public static (string Sql, DynamicParameters Parameters) Sql(TimeToImprovementParameters filters, Data.Caller caller)
     {
         var (where, parameters) = filters.ToSql();
         parameters.Add("horizon", filters.Days ?? int.MaxValue);
@@ -134,7 +135,7 @@ public static class TimeToImprovementQuery
     }
 
     public static async Task<TimeToImprovementReport> RunAsync(
-        CallerDataSource dataSource, TimeToImprovementParameters filters, Security.Caller caller, SmallCells cells, CancellationToken ct)
+        CallerDataSource dataSource, TimeToImprovementParameters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (sql, parameters) = Sql(filters, caller);
         await using var connection = await dataSource.OpenConnectionAsync(ct);

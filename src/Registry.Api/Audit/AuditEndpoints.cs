@@ -58,6 +58,10 @@ public sealed record AuditPage(List<AuditRecord> Items, long? NextCursor, int Li
 
 public static class AuditEndpoints
 {
+    /// <summary>Every write saved through EF Core is stamped and audited (<see cref="AuditStamping"/>).</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services) =>
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AuditStamping>();
+
     public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Policies.Admin);

@@ -1,3 +1,5 @@
+using Registry.Api.Data;
+
 namespace Registry.Api.Audit;
 
 /// <summary>One row of the append-only audit trail.</summary>

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Audit;
 

@@ -11,6 +11,7 @@ using Registry.Api.Common;
 using Registry.Api.Patients;
 
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Cases;
 
@@ -137,7 +138,7 @@ public static class CaseListQueries
         public object SortKey { get; init; } = "";
     }
 
-    public static async Task<CasePage> ReadPageAsync(CallerDataSource dataSource, CaseListQuery query, Security.Caller caller, CancellationToken ct)
+    public static async Task<CasePage> ReadPageAsync(CallerDataSource dataSource, CaseListQuery query, Data.Caller caller, CancellationToken ct)
     {
         CaseSort.TryParse(query.Sort ?? CaseSort.Default, out var sort);
         var limit = query.Limit ?? RequestLimits.DefaultPageSize;

@@ -3,6 +3,7 @@ using Registry.Api.Common;
 using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
+using Registry.Api.Data;
 
 namespace Registry.Api.Cases;
 
@@ -22,7 +23,7 @@ public sealed partial class CaseDocumentValidator : AbstractValidator<CaseDocume
         RuleFor(c => c.Patient).Null().When(c => c.PatientId is not null)
             .WithMessage("Give patientId or an inline patient, not both.");
         RuleFor(c => c.Patient!).SetValidator(new InlinePatientValidator(clock)).When(c => c.Patient is not null);
-        RuleFor(c => c.HospitalId).NotNull().When(c => c.Patient is not null && !Security.Visibility.ImpliesHospital(Security.Caller.Current(http)))
+        RuleFor(c => c.HospitalId).NotNull().When(c => c.Patient is not null && !Security.Visibility.ImpliesHospital(Data.Caller.Current(http)))
             .WithMessage("Required with an inline patient: the hospital the pseudonym belongs to.");
         RuleFor(c => c.SourceCaseId).OptionalText(100);
 

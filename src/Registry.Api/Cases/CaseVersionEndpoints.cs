@@ -6,6 +6,7 @@ using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 
 using Registry.Api.Drugs;
+using Registry.Api.Data;
 
 namespace Registry.Api.Cases;
 

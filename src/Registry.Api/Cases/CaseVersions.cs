@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Cases;
 

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using Registry.Api.Common;
-using Registry.Api.Security;
 
 namespace Registry.Api.Data;
 
@@ -22,10 +22,11 @@ public static class DatabaseSetup
 
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         var dataSource = builder.AddRegistryDataSources(connectionString);
-        builder.Services.AddSingleton<AuditStamping>();
+        // Every registered EF interceptor: the caller binding below, and what features add (Audit's stamping).
+        builder.Services.AddSingleton<IInterceptor, CallerConnectionInterceptor>();
         builder.Services.AddPooledDbContextFactory<RegistryDb>((services, options) => options
             .UseNpgsql(dataSource, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3))
-            .AddInterceptors(new CallerConnectionInterceptor(), services.GetRequiredService<AuditStamping>()));
+            .AddInterceptors(services.GetServices<IInterceptor>()));
         // Contexts come from the pool, stamped with the request's caller: its row-level security and audit identity.
         builder.Services.AddScoped(services =>
         {

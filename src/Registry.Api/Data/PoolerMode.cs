@@ -4,7 +4,7 @@ namespace Registry.Api.Data;
 /// What stands between the API and PostgreSQL (<c>Registry:Database:Pooler</c>). <c>none</c> (default): a direct
 /// connection or HAProxy; <c>pgbouncer-session</c>: pgbouncer in session mode. Both give each of the API's connections
 /// one server session, which row-level security needs: every connection says once who its caller is
-/// (Security/CallerSettings), and Npgsql resets that when the connection goes back to its pool. A transaction- or
+/// (Data/CallerSettings), and Npgsql resets that when the connection goes back to its pool. A transaction- or
 /// statement-mode pooler hands the server session to another client after each transaction, so one hospital's
 /// request could run with another's caller: refused at start-up.
 /// </summary>

@@ -49,7 +49,7 @@ public static class RegistryDataSources
         // GET /cases/{id} +27-65% at 32 clients. A connection string that sets Max Auto Prepare itself wins.
         if (!connectionString.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
             (settings.MaxAutoPrepare, settings.AutoPrepareMinUsages) = (64, 2);
-        // A pooled connection must forget its last caller (Security/CallerSettings): always reset on close.
+        // A pooled connection must forget its last caller (Data/CallerSettings): always reset on close.
         settings.NoResetOnClose = false;
         // Npgsql's metrics (db_client_*, on /metrics) name the pool by this rather than by the connection string.
         source.Name = name;

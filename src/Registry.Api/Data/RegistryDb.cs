@@ -28,8 +28,8 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
 
     /// <summary>
     /// Who this context works for; set per request (see DatabaseSetup). Every connection the context opens tells
-    /// PostgreSQL (Security/CallerConnectionInterceptor), whose row-level security confines a hospital caller to its
-    /// own hospital's rows; the audit rows name it (<see cref="AuditStamping"/>).
+    /// PostgreSQL (Data/CallerConnectionInterceptor), whose row-level security confines a hospital caller to its
+    /// own hospital's rows; the audit rows name it (Audit/AuditStamping).
     /// </summary>
     public Caller Caller { get; set; } = Caller.System;
 
@@ -44,7 +44,7 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
                 property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
     }
 
-    /// <summary>Saves (stamped and audited by <see cref="AuditStamping"/>), and refuses to report success for writes a dead connection lost.</summary>
+    /// <summary>Saves (stamped and audited by Audit/AuditStamping), and refuses to report success for writes a dead connection lost.</summary>
     public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
         var transaction = Database.CurrentTransaction;

@@ -14,6 +14,7 @@ using Registry.Api.Cases;
 using Registry.Api.Common;
 
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Exports;
 
@@ -73,7 +74,7 @@ public static class CaseExport
     /// A hospital key exports only its own cases; analysts get no sourceCaseId; every exported case is audited as read.
     /// </remarks>
     public static async Task WriteAsync(
-        CallerDataSource dataSource, CaseExportQuery query, Security.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
+        CallerDataSource dataSource, CaseExportQuery query, Data.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
     {
         var (where, parameters) = query.ToSql();
         var sql = $"""
@@ -200,7 +201,7 @@ public static class CaseExportEndpoints
 
     private static PushStreamHttpResult Export(
         [AsParameters] CaseExportQuery query, CallerDataSource dataSource,
-        [FromKeyedServices(Data.RegistryDataSources.Read)] CallerDataSource read, Security.Caller caller, HttpContext http)
+        [FromKeyedServices(Data.RegistryDataSources.Read)] CallerDataSource read, Data.Caller caller, HttpContext http)
     {
         var ndjson = query.Format == "ndjson";
         return TypedResults.Stream(

@@ -22,7 +22,7 @@ public static class FhirCases
     /// </summary>
     /// <remarks>With a <c>version</c>, that stored version of each case (case_versions) instead of the current one.</remarks>
     public static async Task<List<FhirCase>> LoadAsync(
-        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct,
+        RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Data.Caller caller, CancellationToken ct,
         int? version = null)
     {
         var cases = version is { } v
@@ -40,7 +40,7 @@ public static class FhirCases
 
     /// <summary>One batch of <see cref="LoadAsync"/> in a scope of its own: the DbContext (and what it read) is let go before the batch is written.</summary>
     public static async Task<List<FhirCase>> LoadBatchAsync(
-        IServiceScopeFactory scopes, CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Security.Caller caller, CancellationToken ct)
+        IServiceScopeFactory scopes, CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Data.Caller caller, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
@@ -100,7 +100,7 @@ public static class FhirCases
     /// DbContext, and what it read, is let go before the next batch, so memory stays flat however many batches come.
     /// </summary>
     public static async IAsyncEnumerable<List<FhirCase>> LoadBatchesAsync(
-        IServiceScopeFactory scopes, CallerDataSource dataSource, IAsyncEnumerable<List<Guid>> idBatches, Security.Caller caller,
+        IServiceScopeFactory scopes, CallerDataSource dataSource, IAsyncEnumerable<List<Guid>> idBatches, Data.Caller caller,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var ids in idBatches.WithCancellation(ct))
@@ -108,7 +108,7 @@ public static class FhirCases
     }
 
     /// <summary>Analysts see cases without the hospital's identifiers (Security/Visibility).</summary>
-    public static FhirCase Redacted(FhirCase source, Security.Caller caller) => source with
+    public static FhirCase Redacted(FhirCase source, Data.Caller caller) => source with
     {
         Case = source.Case with { SourceCaseId = caller.VisibleSourceCaseId(source.Case.SourceCaseId) },
         Patient = source.Patient with { Pseudonym = caller.VisiblePseudonym(source.Patient.Pseudonym) },

@@ -8,6 +8,7 @@ using Registry.Api.Vocabulary;
 using FhirBundle = Hl7.Fhir.Model.Bundle;
 
 using Registry.Api.Drugs;
+using Registry.Api.Data;
 
 namespace Registry.Api.Fhir;
 

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Registry.Api.Common;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Keys;
 

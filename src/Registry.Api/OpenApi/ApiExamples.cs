@@ -13,6 +13,7 @@ using Registry.Api.Patients;
 using Registry.Api.Security;
 using Registry.Api.Seeding;
 using Registry.Api.Vocabulary;
+using Registry.Api.Data;
 
 namespace Registry.Api.OpenApi;
 

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
 namespace Registry.Api.Patients;
 
@@ -12,7 +13,7 @@ public sealed class PatientRequestValidator : AbstractValidator<PatientRequest>
     {
         Include(readOnly);
         // A hospital key's patients belong to its hospital; only admins must say which hospital.
-        RuleFor(p => p.HospitalId).Required().When(_ => !Security.Visibility.ImpliesHospital(Security.Caller.Current(http)));
+        RuleFor(p => p.HospitalId).Required().When(_ => !Security.Visibility.ImpliesHospital(Data.Caller.Current(http)));
         RuleFor(p => p.Pseudonym).RequiredText(MaxPseudonymLength);
         RuleFor(p => p.Sex).Required();
         RuleFor(p => p.BirthYear)

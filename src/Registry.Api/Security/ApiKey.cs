@@ -1,3 +1,5 @@
+using Registry.Api.Data;
+
 namespace Registry.Api.Security;
 
 /// <summary>A stored API key: its public prefix and the SHA-256 hash of its secret, never the secret itself.</summary>
@@ -12,5 +14,3 @@ public sealed class ApiKey
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 }
-
-public enum Role { Admin, Hospital, Analyst }

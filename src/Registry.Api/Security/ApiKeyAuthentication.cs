@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
 namespace Registry.Api.Security;
 

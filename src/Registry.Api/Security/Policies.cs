@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
 namespace Registry.Api.Security;
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Registry.Api.Data;
 
 namespace Registry.Api.Security;
 

@@ -1,11 +1,12 @@
 using Npgsql;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Startup;
 
 /// <summary>
 /// Refuses to start when requests would not run as an unprivileged role: every request connection switches to
-/// registry_api (Security/CallerSettings), which must own nothing, be no superuser and not bypass row-level security.
+/// registry_api (Data/CallerSettings), which must own nothing, be no superuser and not bypass row-level security.
 /// A login that is a superuser is downgraded that way and logged; a login that may not switch is a clear error.
 /// </summary>
 public static class RequestRole

@@ -69,17 +69,7 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
     /// DbContext. Naming an entity is naming the data model, not the feature that declares it.
     /// </summary>
     private static bool IsDbContextNamingEntities((string From, string To) edge) =>
-        Graph.Edges[edge].All(use => Entities.Contains(use.Used) || IsPendingOnAnotherBranch(use));
-
-    /// <summary>
-    /// Still in Data/ on this branch, moved out by issue 15's start-up, row-level-security and audit-interceptor
-    /// work on its own branch: the start-up sequence (seeds, keys), the caller each context is stamped with for its
-    /// tenancy filters, and the audit stamping in SaveChanges. Delete this exception when that work lands.
-    /// </summary>
-    private static bool IsPendingOnAnotherBranch((Type User, Type Used) use) =>
-        use.User.FullName is "Registry.Api.Data.DatabaseSetup" or "Registry.Api.Data.RegistryDb"
-        && use.Used.FullName is "Registry.Api.Seeding.SeedLoader" or "Registry.Api.Security.KeyBootstrap"
-            or "Registry.Api.Security.Caller" or "Registry.Api.Audit.AuditAction";
+        Graph.Edges[edge].All(use => Entities.Contains(use.Used));
 
     private static string Named(IEnumerable<(Type User, Type Used)> uses) =>
         string.Join(", ", uses.GroupBy(u => u.Used.Name).OrderBy(g => g.Key).Select(g => $"{g.Key} (by {string.Join(" ", g.Select(u => u.User.Name).Distinct())})"));

@@ -4,6 +4,7 @@ using Npgsql;
 using Registry.Api.Security;
 using Registry.Tests.Cases;
 using Registry.Tests.Infrastructure;
+using Registry.Api.Data;
 
 namespace Registry.Tests.HighAvailability;
 

@@ -8,6 +8,7 @@ using Registry.Tests.Infrastructure;
 
 using Registry.Api.Drugs;
 using Registry.Api.Keys;
+using Registry.Api.Data;
 
 namespace Registry.Tests.HighAvailability;
 

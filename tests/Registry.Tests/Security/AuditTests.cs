@@ -4,6 +4,7 @@ using Registry.Api.Audit;
 using Registry.Api.Security;
 using Registry.Tests.Cases;
 using Registry.Tests.Infrastructure;
+using Registry.Api.Data;
 
 namespace Registry.Tests.Security;
 

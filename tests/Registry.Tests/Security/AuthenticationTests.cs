@@ -3,6 +3,7 @@ using System.Text.Json;
 using Registry.Api.Keys;
 using Registry.Api.Security;
 using Registry.Tests.Infrastructure;
+using Registry.Api.Data;
 
 namespace Registry.Tests.Security;
 

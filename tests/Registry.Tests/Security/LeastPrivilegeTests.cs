@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Registry.Api.Security;
 using Registry.Tests.Infrastructure;
+using Registry.Api.Data;
 
 namespace Registry.Tests.Security;
 

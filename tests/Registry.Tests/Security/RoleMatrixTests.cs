@@ -9,6 +9,7 @@ using Registry.Api.Security;
 using Registry.Api.Vocabulary;
 using Registry.Tests.Cases;
 using Registry.Tests.Infrastructure;
+using Registry.Api.Data;
 
 namespace Registry.Tests.Security;
 

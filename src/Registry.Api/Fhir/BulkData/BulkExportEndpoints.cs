@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Registry.Api.Common;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Fhir.BulkData;
 

@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Fhir.BulkData;
 

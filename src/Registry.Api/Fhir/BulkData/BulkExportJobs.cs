@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Registry.Api.Security;
+using Registry.Api.Data;
 
 namespace Registry.Api.Fhir.BulkData;
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Registry.Api.Common;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Data;
 
 /// <summary>
 /// Who is calling: the key, its role and (for hospital keys) its hospital. Hospital keys see and write only

@@ -3,8 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Registry.Api.Audit;
 using Registry.Api.Common;
+using Registry.Api.Data;
 
-namespace Registry.Api.Data;
+namespace Registry.Api.Audit;
 
 /// <summary>
 /// Stamps timestamps, bumps versions and adds an audit row for every created, changed or deleted resource, in the

@@ -3,7 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Common;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Data;
 
 /// <summary>
 /// Tells PostgreSQL who is calling, for its row-level security policies (migration 0030): registry_set_caller makes

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Data;
 
 /// <summary>
 /// The only way to the request role's <see cref="NpgsqlDataSource"/> outside EF Core: every connection and batch it

@@ -2,7 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Registry.Api.Data;
 
-namespace Registry.Api.Security;
+namespace Registry.Api.Data;
 
 /// <summary>
 /// Binds every connection EF Core opens (including the execution strategy's re-opens after a failure) to the
