@@ -51,7 +51,8 @@ public sealed class ConnectionConfigurationTests(RegistryApp app) : IClassFixtur
 
         Assert.Equal("MULTI-HOST-1", read.GetProperty("sourceCaseId").GetString());
         Assert.Contains(list.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetGuid() == created.Id);
-        Assert.Equal(settings.Port, ready.GetProperty("writesTo").GetProperty("port").GetInt32());
+        // The port as the server sees itself: in a container that is its own port, not the one mapped on the host.
+        Assert.Equal(await app.QuerySingleAsync<int>("SELECT inet_server_port()"), ready.GetProperty("writesTo").GetProperty("port").GetInt32());
         Assert.False(ready.GetProperty("writesTo").GetProperty("isStandby").GetBoolean());
         Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE source_case_id = 'MULTI-HOST-1'"));
     }
