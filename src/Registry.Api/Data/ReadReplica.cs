@@ -32,12 +32,36 @@ public static class ReadReplica
     {
         if (!RegistryDataSources.HasSeparateRead(configuration)) return;
         var read = services.GetRequiredKeyedService<RegistryConnections>(RegistryDataSources.Read).For(Caller.System);
-        var node = await DatabaseNode.OfAsync(read, ct);
+        var node = await CaughtUpNodeAsync(read, logger, ct);
         if (!node.IsStandby && !configuration.GetValue(MayBePrimarySetting, false))
             throw new StartupConfigurationException(
                 $"ConnectionStrings:RegistryRead reaches a primary ({node}), but a separate read connection string is meant " +
                 "for a replica (HAProxy's read port, or Target Session Attributes=standby/prefer-standby). Point it at a " +
                 $"replica, remove it to read from the primary, or set {MayBePrimarySetting}=true to accept a primary.");
         logger.LogInformation("Analytics, exports and searches read from {Node}", node);
+    }
+
+    private static readonly TimeSpan CatchUpWithin = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The read node, once it has replayed what start-up just did on the primary: a replica that lags (the database or
+    /// the migrations' caller procedure not there yet) is waited for, up to a minute, and is no misconfiguration.
+    /// </summary>
+    private static async Task<DatabaseNode> CaughtUpNodeAsync(CallerDataSource read, ILogger logger, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + CatchUpWithin;
+        while (true)
+        {
+            try
+            {
+                return await DatabaseNode.OfAsync(read, ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedFunction
+                                               && DateTime.UtcNow < deadline)
+            {
+                logger.LogWarning("The read replica has not caught up with the primary yet ({Message}); waiting", ex.MessageText);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
     }
 }
