@@ -47,7 +47,7 @@ public static class CaseVersionEndpoints
     private static async Task<Results<Ok<CaseVersionList>, ProblemHttpResult>> List(
         [Description("The case's id.")] Guid id, CallerDataSource dataSource, Caller caller, CancellationToken ct)
     {
-        var versions = await CaseVersions.ListAsync(dataSource, id, caller, ct);
+        var versions = await CaseVersions.ListAsync(dataSource, id, ct);
         if (versions.Count == 0) return Problems.NotFound("case", id);
         if (!CaseVersions.MayRead(versions, caller)) return Gone(id);
         return TypedResults.Ok(new CaseVersionList(id, versions));
@@ -57,7 +57,7 @@ public static class CaseVersionEndpoints
         [Description("The case's id.")] Guid id, [Description("The version, from 1.")] string version,
         CallerDataSource dataSource, DrugCatalog drugs, Caller caller, HttpContext http, CancellationToken ct)
     {
-        var versions = await CaseVersions.ListAsync(dataSource, id, caller, ct);
+        var versions = await CaseVersions.ListAsync(dataSource, id, ct);
         if (versions.FirstOrDefault(v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) == version) is not { } found)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Case version not found.",
                 detail: $"Case '{id}' has no version '{version}' the caller may read; GET /api/v1/cases/{id}/versions lists them.");

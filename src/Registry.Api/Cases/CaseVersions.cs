@@ -26,7 +26,7 @@ public static class CaseVersions
     }
 
     /// <summary>Every version of the case the caller may see, oldest first; empty when it may see none.</summary>
-    public static async Task<List<CaseVersionSummary>> ListAsync(CallerDataSource dataSource, Guid caseId, Caller caller, CancellationToken ct)
+    public static async Task<List<CaseVersionSummary>> ListAsync(CallerDataSource dataSource, Guid caseId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
@@ -38,7 +38,7 @@ public static class CaseVersions
     }
 
     /// <summary>The ids among <paramref name="caseIds"/> of deleted cases the caller could see when they existed.</summary>
-    public static async Task<List<Guid>> DeletedAsync(CallerDataSource dataSource, IReadOnlyCollection<Guid> caseIds, Caller caller, CancellationToken ct)
+    public static async Task<List<Guid>> DeletedAsync(CallerDataSource dataSource, IReadOnlyCollection<Guid> caseIds, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""

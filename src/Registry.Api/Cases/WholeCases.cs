@@ -35,17 +35,17 @@ public static class WholeCases
         CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, int version, Caller caller, string? requestId, CancellationToken ct) =>
         ReadAuditedAsync(dataSource, RowSource.Stored, ids, version, caller, requestId, ct);
 
-    private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, RowSource tables, IReadOnlyCollection<Guid> ids,
+    private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, RowSource source, IReadOnlyCollection<Guid> ids,
         int? version, Caller caller, string? requestId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-        AddSelects(batch, tables, ids, version);
+        AddSelects(batch, source, ids, version);
         var audit = new NpgsqlBatchCommand($"""
             INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM {tables.Cases} WHERE {Visible}
+            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM {source.Cases} WHERE {Visible}
             """.Replace("${n}", "$6"));
         AddScope(audit, ids);
         Audit.CaseReads.AddReader(audit, caller, requestId);
@@ -112,14 +112,14 @@ public static class WholeCases
             $"(SELECT r.* FROM case_versions v, jsonb_populate_recordset(NULL::{table}, v.snapshot->'{table}') r WHERE v.case_id = ANY($1) AND v.version = ${{n}}) {table}";
     }
 
-    private static void AddSelects(NpgsqlBatch batch, RowSource tables, IReadOnlyCollection<Guid> ids, int? version)
+    private static void AddSelects(NpgsqlBatch batch, RowSource source, IReadOnlyCollection<Guid> ids, int? version)
     {
         foreach (var sql in new[]
                  {
-                     $"SELECT {Tables.Cases.ColumnList} FROM {tables.Cases} WHERE {Visible}",
-                     $"SELECT {Tables.Diagnostics.ColumnList} FROM {tables.Diagnostics} WHERE {VisibleChildren}",
-                     $"SELECT {Tables.Medications.ColumnList} FROM {tables.Medications} WHERE {VisibleChildren}",
-                     $"SELECT {Tables.Outcomes.ColumnList} FROM {tables.Outcomes} WHERE {VisibleChildren}",
+                     $"SELECT {Tables.Cases.ColumnList} FROM {source.Cases} WHERE {Visible}",
+                     $"SELECT {Tables.Diagnostics.ColumnList} FROM {source.Diagnostics} WHERE {VisibleChildren}",
+                     $"SELECT {Tables.Medications.ColumnList} FROM {source.Medications} WHERE {VisibleChildren}",
+                     $"SELECT {Tables.Outcomes.ColumnList} FROM {source.Outcomes} WHERE {VisibleChildren}",
                  })
         {
             var command = new NpgsqlBatchCommand(sql.Replace("${n}", "$2"));

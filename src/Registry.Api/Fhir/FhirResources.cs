@@ -75,7 +75,7 @@ public sealed class FhirResources(RegistryDb db, CallerDataSource dataSource, Dr
         var caseIds = await OwningCasesAsync(seeds, ct);
         if (caseIds.Count == 0) caseIds = await DeletedCasesAsync(seeds, ct);
         if (caseIds is not [var caseId]) return null;
-        var versions = await CaseVersions.ListAsync(dataSource, caseId, caller, ct);
+        var versions = await CaseVersions.ListAsync(dataSource, caseId, ct);
         if (!CaseVersions.MayRead(versions, caller)) return null;
 
         var history = new List<RestResource>();
@@ -133,7 +133,7 @@ public sealed class FhirResources(RegistryDb db, CallerDataSource dataSource, Dr
     {
         var gone = new FhirRead.Gone($"{type}/{id} belonged to case {caseId}, which was deleted; GET {type}/{id}/_history lists its versions (admins only).");
         if (version is null || caller.Role != Role.Admin) return gone;
-        var versions = await CaseVersions.ListAsync(dataSource, caseId, caller, ct);
+        var versions = await CaseVersions.ListAsync(dataSource, caseId, ct);
         if (versions.FirstOrDefault(v => v.Version == version) is not { Deleted: false }) return gone;
         return await FromCasesAsync(type, id, [caseId], version, ct) is { } stored ? new FhirRead.Found(stored) : NotFound(type, id.ToString());
     }
