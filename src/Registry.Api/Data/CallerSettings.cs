@@ -6,9 +6,10 @@ using Registry.Api.Common;
 namespace Registry.Api.Data;
 
 /// <summary>
-/// Tells PostgreSQL who is calling, for its row-level security policies (migration 0030): registry_set_caller makes
-/// the connection act as the unprivileged role registry_api (a no-op when it logged in as that role; the downgrade of
-/// a superuser connection string otherwise) and sets registry.role / registry.hospital. Sent on every connection the
+/// Tells PostgreSQL who is calling, for its row-level security policies (migrations 0030, 0041): registry_set_caller
+/// makes the connection act as the caller's role (registry_admin, registry_analyst or registry_hospital, which the
+/// login registry_api may switch to; the downgrade of a superuser connection string too) and sets registry.role /
+/// registry.hospital. Sent on every connection the
 /// API opens (<see cref="RegistryConnections"/>, <see cref="CallerConnectionInterceptor"/>); Npgsql resets them when
 /// the connection goes back to the pool, so a connection never carries one request's caller into the next.
 /// </summary>

@@ -5,8 +5,9 @@ using Registry.Api.Data;
 namespace Registry.Api.Startup;
 
 /// <summary>
-/// Refuses to start when requests would not run as an unprivileged role: every request connection switches to
-/// registry_api (Data/CallerSettings), which must own nothing, be no superuser and not bypass row-level security.
+/// Refuses to start when requests would not run as an unprivileged role: every request connection switches to its
+/// caller's role, registry_admin, registry_analyst or registry_hospital (Data/CallerSettings, migration 0041), which
+/// must own nothing, be no superuser and not bypass row-level security.
 /// A login that is a superuser is downgraded that way and logged; a login that may not switch is a clear error.
 /// </summary>
 public static class RequestRole
@@ -21,7 +22,7 @@ public static class RequestRole
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             throw new InvalidOperationException(
-                $"The login of ConnectionStrings:Registry may not act as the role '{CallerSettings.ApiRole}' the API's requests run as " +
+                $"The login of ConnectionStrings:Registry may not act as the roles the API's requests run as " +
                 $"({ex.MessageText}). Connect as {CallerSettings.ApiRole} (run.sh, docker-compose and the tests do), or GRANT " +
                 $"{CallerSettings.ApiRole} TO that login. See README, Security model.", ex);
         }
@@ -40,7 +41,7 @@ public static class RequestRole
             if (super || bypass || owns)
                 throw new InvalidOperationException(
                     $"The API's requests would run as '{role}', which {(super ? "is a superuser" : bypass ? "has BYPASSRLS" : "owns tables")}: " +
-                    $"row-level security would not bind it. Make {CallerSettings.ApiRole} NOSUPERUSER NOBYPASSRLS, owning nothing.");
+                    $"row-level security would not bind it. Make {role} NOSUPERUSER NOBYPASSRLS, owning nothing.");
             if (loginIsSuper)
                 logger.LogWarning(
                     "ConnectionStrings:Registry logs in as the superuser '{Login}': each request connection is downgraded to '{Role}' " +

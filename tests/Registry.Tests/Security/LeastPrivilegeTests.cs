@@ -16,15 +16,31 @@ public sealed class LeastPrivilegeTests(RegistryApp app) : IClassFixture<Registr
         return await app.Services.GetRequiredService<RegistryConnections>().For(Caller.System).OpenConnectionAsync(CancellationToken.None);
     }
 
-    [Fact]
-    public async Task Requests_run_as_registry_api_which_is_no_superuser_bypasses_no_policy_and_owns_nothing()
+    [Theory]
+    [InlineData(Role.Admin, "registry_admin")]
+    [InlineData(Role.Analyst, "registry_analyst")]
+    [InlineData(Role.Hospital, "registry_hospital")]
+    public async Task Requests_log_in_as_registry_api_and_act_as_their_callers_role_which_is_no_superuser_bypasses_no_policy_and_owns_nothing(
+        Role callerRole, string databaseRole)
     {
-        await using var connection = await AdminConnection();
-        var role = await connection.QuerySingleAsync<(string Name, bool Super, bool Bypass, bool Owns)>("""
-            SELECT current_user::text, rolsuper, rolbypassrls, EXISTS (SELECT FROM pg_class WHERE relowner = r.oid)
+        app.CreateClient();
+        var caller = new Caller(Guid.NewGuid(), callerRole, callerRole == Role.Hospital ? KeyBootstrap.TiantanHospital : null);
+        await using var connection = await app.Services.GetRequiredService<RegistryConnections>().For(caller).OpenConnectionAsync(CancellationToken.None);
+
+        var role = await connection.QuerySingleAsync<(string Login, string Name, bool Super, bool Bypass, bool Owns)>("""
+            SELECT session_user::text, current_user::text, rolsuper, rolbypassrls, EXISTS (SELECT FROM pg_class WHERE relowner = r.oid)
             FROM pg_roles r WHERE rolname = current_user
             """);
-        Assert.Equal(("registry_api", false, false, false), role);
+
+        Assert.Equal(("registry_api", databaseRole, false, false, false), role);
+    }
+
+    [Fact]
+    public async Task The_login_inherits_none_of_the_caller_roles_so_their_policies_never_apply_to_it()
+    {
+        app.CreateClient();
+        Assert.False(await app.QuerySingleAsync<bool>("SELECT rolinherit FROM pg_roles WHERE rolname = 'registry_api'"));
+        Assert.False(await app.QuerySingleAsync<bool>("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'registry_api'"));
     }
 
     [Theory]

@@ -74,7 +74,7 @@ public sealed class RowLevelSecuritySabotageTests(RegistryApp app) : IClassFixtu
         var tiantan = new Caller(Guid.NewGuid(), Role.Hospital, KeyBootstrap.TiantanHospital);
         Assert.Equal([KeyBootstrap.TiantanHospital], await RowLevelSecurity.HospitalsSeenAsync(app, tiantan));
 
-        await app.ExecuteAsync("DROP POLICY hospital_read ON cases; CREATE POLICY hospital_read ON cases FOR SELECT USING (true)");
+        await app.ExecuteAsync("DROP POLICY hospital_own ON cases; CREATE POLICY hospital_own ON cases FOR SELECT TO registry_hospital USING (true)");
 
         Assert.Equal([KeyBootstrap.TiantanHospital, KeyBootstrap.HarbinHospital], await RowLevelSecurity.HospitalsSeenAsync(app, tiantan));
     }
