@@ -106,7 +106,7 @@ public static class DrugComparisonQuery
             WHERE {where}
             GROUP BY 1, 2, 3
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToList();
         if (!rows.Any(r => r.Given)) return null;
 

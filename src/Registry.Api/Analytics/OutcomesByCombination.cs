@@ -42,7 +42,7 @@ public static class OutcomesByCombinationQuery
             ) h
             JOIN drug_combinations dc ON dc.id = h.drug_combination
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var rows = await connection.QueryAsync<OutcomeHistogramRow>(new CommandDefinition(sql, parameters, cancellationToken: ct));
 
         var total = 0;

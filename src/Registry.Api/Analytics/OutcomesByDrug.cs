@@ -179,7 +179,7 @@ public static class OutcomesByDrugQuery
         CallerDataSource dataSource, CaseFilters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (sql, parameters) = Sql(filters, caller);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
         var rows = await results.ReadAsync<Row>();
         var drugs = (await results.ReadAsync<DrugRow>()).ToDictionary(d => d.Code);

@@ -73,7 +73,7 @@ public static class RegistrySummaryQuery
                    cases
             FROM counted;
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct))).ToList();
         var hospitalIds = rows.Where(r => r.Dimension == "hospital").Select(r => Guid.Parse(r.Value!)).ToArray();
         var names = (await connection.QueryAsync<(Guid Id, string Name)>(new CommandDefinition(

@@ -138,7 +138,7 @@ public static class TimeToImprovementQuery
         CallerDataSource dataSource, TimeToImprovementParameters filters, Data.Caller caller, SmallCells cells, CancellationToken ct)
     {
         var (sql, parameters) = Sql(filters, caller);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct));
 
         // groupBy=drug: the NULL group is every case once; groupBy=combination: the empty combination is the cases without drugs.

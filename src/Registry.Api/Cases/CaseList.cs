@@ -162,7 +162,7 @@ public static class CaseListQueries
         sql.Append($" ORDER BY {sort.Column} {direction}, c.id {direction} LIMIT @take");
         parameters.Add("take", limit + 1);
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: ct))).ToList();
 
         var page = rows.Take(limit).ToList();

@@ -37,10 +37,11 @@ public static class CallerSettings
 
     public static void Prepend(NpgsqlBatch batch, Caller caller) => batch.BatchCommands.Insert(0, Command(caller));
 
-    public static async Task ApplyAsync(DbConnection connection, Caller caller, CancellationToken ct)
+    public static async Task ApplyAsync(DbConnection connection, Caller caller, CancellationToken ct, bool planEachCall = false)
     {
         await using var batch = ((NpgsqlConnection)connection).CreateBatch();
         batch.BatchCommands.Add(Command(caller));
+        if (planEachCall) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET plan_cache_mode = force_custom_plan"));
         await batch.ExecuteNonQueryAsync(ct);
     }
 

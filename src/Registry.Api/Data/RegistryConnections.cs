@@ -18,12 +18,19 @@ public sealed class RegistryConnections(NpgsqlDataSource dataSource)
 /// <summary>The request's connections: what hand-written SQL (Dapper, batches, COPY) opens, bound to its caller.</summary>
 public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller)
 {
-    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct)
+    /// <param name="ct">Cancels the open.</param>
+    /// <param name="planEachCall">
+    /// For SQL whose best plan depends on its parameters' values: the filters of a list, a search or an analysis.
+    /// PostgreSQL then plans each execution for its values. Otherwise, after five runs of a prepared statement it may
+    /// switch to a generic plan costed for unknown values, which was measured 2–15× slower for selective filters
+    /// (docs/performance.md, "Generic plans"). The setting ends with the connection's return to the pool.
+    /// </param>
+    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct, bool planEachCall = false)
     {
         var connection = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            await CallerSettings.ApplyAsync(connection, caller, ct);
+            await CallerSettings.ApplyAsync(connection, caller, ct, planEachCall);
             return connection;
         }
         catch

@@ -86,7 +86,7 @@ public static class CaseExport
             ORDER BY c.created_at, c.id
             """;
         var csv = query.Format is null or "csv";
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         await using var reader = await connection.ExecuteReaderAsync(
             new CommandDefinition(sql, parameters, cancellationToken: ct), CommandBehavior.SequentialAccess);
         if (csv) Write(output, CsvHeader + "\n");

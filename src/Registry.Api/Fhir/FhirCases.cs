@@ -86,7 +86,7 @@ public static class FhirCases
         while (true)
         {
             parameters.Add("after", after);
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
             var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(keysetSql, parameters, cancellationToken: ct))).ToList();
             if (ids.Count == 0) yield break;
             yield return ids;

@@ -253,7 +253,7 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         var parameters = new DynamicParameters(sql.Parameters);
         parameters.Add("from", from);
         parameters.Add("take", take);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         return (await connection.QueryAsync<Guid>(new CommandDefinition(
             $"SELECT o.id FROM {sql.Table} o WHERE {sql.Where} AND (@from::uuid IS NULL OR o.id >= @from) ORDER BY o.id LIMIT @take",
             parameters, cancellationToken: ct))).ToList();
@@ -268,7 +268,7 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         var rows = type == "MedicationStatement"
             ? $"SELECT 1 FROM {sql.Table} o JOIN medications m ON m.case_id = o.id WHERE {sql.Where}{(criteria.Code is null ? "" : " AND m.drug = ANY(@drugs)")}"
             : $"SELECT 1 FROM {sql.Table} o WHERE {sql.Where}";
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
         var counted = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             $"SELECT count(*) FROM ({rows} LIMIT {TotalLimit + 1}) matches", sql.Parameters, cancellationToken: ct));
         if (counted > TotalLimit) return null;
