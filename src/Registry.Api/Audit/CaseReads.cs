@@ -40,7 +40,7 @@ public sealed class CaseReads(CallerDataSource dataSource, Caller caller, string
         insert.Parameters.Add(new NpgsqlParameter { Value = _versions.ToArray() });
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        await batch.ExecuteNonQueryAsync(ct);
+        await dataSource.ExecuteNonQueryAsync(batch, ct);
         _ids.Clear();
         _versions.Clear();
     }

@@ -52,7 +52,7 @@ public static class WholeCases
         if (version is not null) audit.Parameters.Add(new NpgsqlParameter { Value = version.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        return await ReadAsync(batch, ct);
+        return await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), ct);
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ public static class WholeCases
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
             AddSelects(batch, RowSource.Live, ids, null);
             if (ownTransaction) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-            return await ReadAsync(batch, ct);
+            return await ReadAsync(batch.ExecuteReaderAsync(ct), ct);
         }
         finally
         {
@@ -134,10 +134,10 @@ public static class WholeCases
         command.Parameters.Add(new NpgsqlParameter { Value = ids as Guid[] ?? ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
     }
 
-    /// <summary>Runs the batch; its result sets are the cases, then their diagnostics, medications and outcomes.</summary>
-    private static async Task<List<Case>> ReadAsync(NpgsqlBatch batch, CancellationToken ct)
+    /// <summary>The running batch's result sets: the cases, then their diagnostics, medications and outcomes.</summary>
+    private static async Task<List<Case>> ReadAsync(Task<NpgsqlDataReader> executing, CancellationToken ct)
     {
-        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await using var reader = await executing;
         var cases = new Dictionary<Guid, Case>();
         while (await reader.ReadAsync(ct))
         {

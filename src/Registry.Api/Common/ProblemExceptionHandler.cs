@@ -21,6 +21,8 @@ public sealed partial class ProblemExceptionHandler(
         var problem = Describe(exception, context);
         if (problem.Status >= 500 && problem.Status != StatusCodes.Status503ServiceUnavailable)
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            logger.LogWarning(exception, "Request answered 503: {Title}", problem.Title); // why the database was unavailable
         else
             logger.LogInformation("Request answered {Status}: {Title}", problem.Status, problem.Title);
 

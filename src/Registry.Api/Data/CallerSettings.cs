@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
@@ -37,17 +38,63 @@ public static class CallerSettings
 
     public static void Prepend(NpgsqlBatch batch, Caller caller) => batch.BatchCommands.Insert(0, Command(caller));
 
+    /// <summary>
+    /// Sends the caller on a connection just opened. A pooled connection whose server process has gone (a restart, a
+    /// failover, pg_terminate_backend while it sat idle) is found out only here, at its first use: nothing has run on
+    /// it, so the pool's idle connections (likely gone the same way) are dropped and a fresh one is opened.
+    /// </summary>
     public static async Task ApplyAsync(DbConnection connection, Caller caller, CancellationToken ct, bool planEachCall = false)
     {
-        await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+        try
+        {
+            await SendAsync((NpgsqlConnection)connection, caller, planEachCall, ct);
+        }
+        catch (NpgsqlException ex) when (DiedInPool(ex, connection))
+        {
+            await connection.CloseAsync();
+            NpgsqlConnection.ClearPool((NpgsqlConnection)connection);
+            await connection.OpenAsync(ct);
+            await SendAsync((NpgsqlConnection)connection, caller, planEachCall, ct);
+        }
+    }
+
+    public static void Apply(DbConnection connection, Caller caller)
+    {
+        try
+        {
+            Send((NpgsqlConnection)connection, caller);
+        }
+        catch (NpgsqlException ex) when (DiedInPool(ex, connection))
+        {
+            connection.Close();
+            NpgsqlConnection.ClearPool((NpgsqlConnection)connection);
+            connection.Open();
+            Send((NpgsqlConnection)connection, caller);
+        }
+    }
+
+    /// <summary>
+    /// True when a batch that <see cref="Prepend"/> led found its pooled connection dead: the server said it had ended
+    /// the session (57P01/57P02) before or at that first command, so none of the batch ran and it may be sent again on
+    /// a fresh connection. A failure at any later command, or a connection that broke without a word, is not retried.
+    /// </summary>
+    public static bool DiedInPool(NpgsqlException ex, NpgsqlBatch batch) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }
+        && (ex.BatchCommand is null || ReferenceEquals(ex.BatchCommand, batch.BatchCommands[0]));
+
+    private static bool DiedInPool(NpgsqlException ex, DbConnection connection) => ex.IsTransient && connection.State != ConnectionState.Open;
+
+    private static async Task SendAsync(NpgsqlConnection connection, Caller caller, bool planEachCall, CancellationToken ct)
+    {
+        await using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(Command(caller));
         if (planEachCall) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET plan_cache_mode = force_custom_plan"));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    public static void Apply(DbConnection connection, Caller caller)
+    private static void Send(NpgsqlConnection connection, Caller caller)
     {
-        using var batch = ((NpgsqlConnection)connection).CreateBatch();
+        using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(Command(caller));
         batch.ExecuteNonQuery();
     }

@@ -40,11 +40,34 @@ public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller)
         }
     }
 
-    /// <summary>A batch on a connection of its own, opened when it runs; its first statements set the caller (no extra round trip).</summary>
+    /// <summary>
+    /// A batch on a connection of its own, opened when it runs; its first statements set the caller (no extra round
+    /// trip). Run it with <see cref="ExecuteReaderAsync"/> or <see cref="ExecuteNonQueryAsync"/>, which send it again
+    /// on a fresh connection when the pooled one turns out dead (<see cref="CallerSettings.DiedInPool(NpgsqlException, NpgsqlBatch)"/>).
+    /// </summary>
     public NpgsqlBatch CreateBatch()
     {
         var batch = dataSource.CreateBatch();
         CallerSettings.Prepend(batch, caller);
         return batch;
+    }
+
+    public Task<NpgsqlDataReader> ExecuteReaderAsync(NpgsqlBatch batch, CancellationToken ct) =>
+        RetriedIfDeadAsync(batch, () => batch.ExecuteReaderAsync(ct));
+
+    public Task<int> ExecuteNonQueryAsync(NpgsqlBatch batch, CancellationToken ct) =>
+        RetriedIfDeadAsync(batch, () => batch.ExecuteNonQueryAsync(ct));
+
+    private async Task<T> RetriedIfDeadAsync<T>(NpgsqlBatch batch, Func<Task<T>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (NpgsqlException ex) when (CallerSettings.DiedInPool(ex, batch))
+        {
+            dataSource.Clear(); // its other idle connections are most likely gone the same way
+            return await run();
+        }
     }
 }

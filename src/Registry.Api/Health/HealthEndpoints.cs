@@ -30,7 +30,7 @@ public static class HealthEndpoints
         await using (var batch = source.CreateBatch())
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM schema_migrations"));
-            await batch.ExecuteScalarAsync(ct);
+            await source.ExecuteNonQueryAsync(batch, ct);
         }
         return await DatabaseNode.OfAsync(source, ct);
     }

@@ -95,10 +95,11 @@ public sealed class ApiKeyAuthentication(
     private async Task<ApiKey?> FindAsync(RegistryConnections source, string prefix)
     {
         // Before authentication there is no caller yet: the lookup runs as the service (api_keys has no row-level security).
-        await using var batch = source.For(Caller.System).CreateBatch();
+        var system = source.For(Caller.System);
+        await using var batch = system.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT id, secret_hash, role, hospital_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL") { Parameters = { new() { Value = prefix } } });
-        await using var reader = await batch.ExecuteReaderAsync(Context.RequestAborted);
+        await using var reader = await system.ExecuteReaderAsync(batch, Context.RequestAborted);
         if (!await reader.ReadAsync(Context.RequestAborted)) return null;
         return new ApiKey
         {
