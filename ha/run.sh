@@ -156,6 +156,8 @@ listen registry_read
     default-server inter 1s fastinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
 CFG
     for i in 0 1 2; do echo "    server node$((i + 1)) 127.0.0.1:${PG_PORTS[$i]} check port ${REST_PORTS[$i]}"; done
+    # No replica up (both lost, or one promoted and the other not yet streaming): the write port, i.e. the primary.
+    echo "    server primary 127.0.0.1:$WRITE_PORT backup"
 }
 
 pgbouncer_config() {
