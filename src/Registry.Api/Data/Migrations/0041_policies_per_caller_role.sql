@@ -34,10 +34,8 @@ BEGIN
     ALTER ROLE registry_api NOINHERIT;
   END IF;
 EXCEPTION WHEN insufficient_privilege THEN
-  RAISE EXCEPTION 'The roles registry_admin, registry_analyst and registry_hospital are missing, or registry_api is not a NOINHERIT member of them, and the migrating role may not fix that: %', SQLERRM
-    USING HINT = 'Run, as a superuser: CREATE ROLE registry_admin NOLOGIN; CREATE ROLE registry_analyst NOLOGIN; '
-              || 'CREATE ROLE registry_hospital NOLOGIN; GRANT registry_admin, registry_analyst, registry_hospital TO registry_api; '
-              || 'ALTER ROLE registry_api NOINHERIT (as docker/initdb/10-registry-roles.sh does).';
+  -- The statements in the message itself: start-up logs the message, not always the hint.
+  RAISE EXCEPTION 'The roles registry_admin, registry_analyst and registry_hospital are missing, or registry_api is not a NOINHERIT member of them, and the migrating role may not fix that (%). Run once, as a superuser: CREATE ROLE registry_admin NOLOGIN; CREATE ROLE registry_analyst NOLOGIN; CREATE ROLE registry_hospital NOLOGIN; GRANT registry_admin, registry_analyst, registry_hospital TO registry_api; ALTER ROLE registry_api NOINHERIT; (docker/initdb/10-registry-roles.sh does this on a fresh volume)', SQLERRM;
 END
 $$;
 
