@@ -56,7 +56,7 @@ public static partial class Bench
                 await Generator.Exec(admin, "CREATE DATABASE bench");
             }
             connectionString = new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Database = "bench", Pooling = true, MaxPoolSize = 100 }.ConnectionString;
-            db = NpgsqlDataSource.Create(connectionString);
+            db = NpgsqlDataSource.Create(Generator.WithoutCommandTimeout(connectionString));
             await new Migrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync();
         }
 

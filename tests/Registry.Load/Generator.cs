@@ -60,6 +60,17 @@ public static class Generator
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// The load tool's own connections: a chunk of 100,000 cases moves from its staging tables in one statement, which
+    /// outlasts Npgsql's default 30 s command timeout on a busy machine (seen at load average 30). Kept if set.
+    /// </summary>
+    public static string WithoutCommandTimeout(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Replace(" ", "").Contains("CommandTimeout", StringComparison.OrdinalIgnoreCase)) builder.CommandTimeout = 0;
+        return builder.ConnectionString;
+    }
+
     /// <summary>Generates and COPYs <paramref name="count"/> cases in chunks (one transaction each); returns the elapsed time.</summary>
     public static async Task<TimeSpan> GenerateAsync(NpgsqlDataSource db, int count, int seed, bool force, Action<string> log, int chunk = 100_000)
     {

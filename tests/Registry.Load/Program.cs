@@ -29,7 +29,7 @@ public static class LoadTool
             {
                 var connection = Option("--connection", Environment.GetEnvironmentVariable("ConnectionStrings__Registry") ?? "");
                 if (connection == "") { Log("give --connection or ConnectionStrings__Registry"); return 2; }
-                await using var db = NpgsqlDataSource.Create(connection);
+                await using var db = NpgsqlDataSource.Create(Generator.WithoutCommandTimeout(connection));
                 await new Registry.Api.Data.Migrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Registry.Api.Data.Migrator>.Instance).MigrateAsync();
                 var elapsed = await Generator.GenerateAsync(db, int.Parse(Option("--cases", "10000")), int.Parse(Option("--seed", "42")),
                     args.Contains("--force"), Log);
