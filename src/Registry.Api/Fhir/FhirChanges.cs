@@ -66,17 +66,23 @@ public static class FhirChanges
     }
 
     /// <summary>
-    /// A deleted case as FHIR's _history reports a deletion: a history Bundle whose one entry is the DELETE of the
-    /// case's Encounter (the case's id), with no resource, answered 204 at the time of the deletion.
+    /// A deleted case as FHIR's _history reports a deletion: a history Bundle with the case's id and identifier (as the
+    /// case's collection Bundle has them) whose one entry is the DELETE of the case's Encounter, with no resource,
+    /// answered 204 at the time of the deletion.
     /// </summary>
     public static FhirBundle Tombstone(Tombstone deleted) => new()
     {
+        Id = deleted.Id.ToString(),
+        Identifier = new Identifier(FhirSystems.CaseIdSystem, deleted.Id.ToString()),
         Type = FhirBundle.BundleType.History,
         Entry =
         [
             new FhirBundle.EntryComponent
             {
-                Request = new FhirBundle.RequestComponent { Method = FhirBundle.HTTPVerb.DELETE, Url = $"Encounter/{deleted.Id}" },
+                Request = new FhirBundle.RequestComponent
+                {
+                    Method = FhirBundle.HTTPVerb.DELETE, Url = $"Encounter/{FhirJson.DerivedId(deleted.Id, "encounter")}",
+                },
                 Response = new FhirBundle.ResponseComponent { Status = "204", LastModified = deleted.DeletedAt },
             },
         ],

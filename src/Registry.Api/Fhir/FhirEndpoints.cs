@@ -84,9 +84,9 @@ public static class FhirEndpoints
                 read, so memory stays flat however many cases match; an empty result is an empty body.
 
                 **Incremental** (`since`, the same cursors as `GET /cases/export`; `0` to start): the matching cases
-                created or changed since the cursor, each once, as its Bundle; then per case deleted since, a one-entry
-                `history` Bundle (request `DELETE Encounter/{caseId}`, response `204` with `lastModified` = the deletion
-                time); then a last line `{"resourceType":"Parameters","parameter":[{"name":"nextSince","valueString":"<cursor>"}]}`.
+                created or changed since the cursor, each once, as its Bundle; then per case deleted since, a `history`
+                Bundle with the case's id and identifier whose one entry is the `DELETE` of its Encounter (response `204`,
+                `lastModified` = the deletion time); then a last line `{"resourceType":"Parameters","parameter":[{"name":"nextSince","valueString":"<cursor>"}]}`.
                 The `Export-Next-Since` header carries the same cursor. A case written again while the export runs is
                 left for the next export. A malformed cursor is a 400 OperationOutcome naming `since`. (FHIR's own
                 `_since`, an instant, belongs to the asynchronous `$export`; docs/fhir.md.)
