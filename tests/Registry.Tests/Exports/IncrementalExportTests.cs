@@ -236,6 +236,22 @@ public sealed class IncrementalExportTests(RegistryApp app) : IClassFixture<Regi
             i => i.TryGetProperty("expression", out var e) && e.EnumerateArray().Any(x => x.GetString() == "since"));
     }
 
+    [Theory]
+    [InlineData("/api/v1/cases/export")]
+    [InlineData("/api/v1/fhir/$export-bundles")]
+    public async Task The_openapi_document_describes_since_the_next_cursor_header_and_the_trailer_line(string path)
+    {
+        var document = JsonDocument.Parse(await _admin.GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+        var get = document.GetProperty("paths").GetProperty(path).GetProperty("get");
+
+        var since = Assert.Single(get.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == ExportCursor.Parameter);
+        Assert.Equal("query", since.GetProperty("in").GetString());
+        Assert.Contains(ExportCursor.Header, since.GetProperty("description").GetString());
+        var header = get.GetProperty("responses").GetProperty("200").GetProperty("headers").GetProperty(ExportCursor.Header);
+        Assert.Contains("since", header.GetProperty("description").GetString());
+        Assert.Contains("nextSince", get.GetProperty("description").GetString());
+    }
+
     private sealed record Page(string Next, Dictionary<Guid, JsonElement> Cases, Dictionary<Guid, JsonElement> Tombstones);
 
     private sealed record FhirPage(string Next, List<JsonElement> Bundles, List<JsonElement> Tombstones);
