@@ -1,7 +1,7 @@
 namespace Registry.Api.Common;
 
 /// <summary>
-/// What an endpoint declares about its own OpenAPI description beyond Produces*: examples and one-of bodies.
+/// What an endpoint declares about its own OpenAPI description beyond Produces*: examples, one-of bodies and headers.
 /// The OpenApi/ wiring reads this metadata; features only attach it.
 /// </summary>
 public static class OpenApiMetadata
@@ -22,7 +22,14 @@ public static class OpenApiMetadata
     public static TBuilder WithResponseOneOf<TBuilder>(this TBuilder builder, int status, params Type[] types) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new OneOfMetadata(status, types));
 
+    /// <summary>Declares a header a response carries (OpenAPI lists it under the response's headers).</summary>
+    public static TBuilder WithResponseHeader<TBuilder>(this TBuilder builder, int status, string name, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new HeaderMetadata(status, name, description));
+
     public sealed record OneOfMetadata(int Status, Type[] Types);
+
+    public sealed record HeaderMetadata(int Status, string Name, string Description);
 
     public sealed record ExampleMetadata(int? Status, object Value, string? MediaType = null);
 }

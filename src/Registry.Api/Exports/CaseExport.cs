@@ -24,6 +24,10 @@ public sealed class CaseExportQuery : CaseFilters
     [Description("csv (default: a header row, then one row per case) or ndjson (one JSON object per line).")]
     [FromQuery(Name = "format")]
     public string? Format { get; init; }
+
+    [Description(ExportCursor.Description)]
+    [FromQuery(Name = ExportCursor.Parameter)]
+    public string? Since { get; init; }
 }
 
 public sealed class CaseExportQueryValidator : AbstractValidator<CaseExportQuery>
@@ -32,6 +36,7 @@ public sealed class CaseExportQueryValidator : AbstractValidator<CaseExportQuery
     {
         Include(filters);
         RuleFor(q => q.Format).Must(f => f is null or "csv" or "ndjson").WithMessage("Use csv or ndjson.");
+        RuleFor(q => q.Since).Must(ExportCursor.IsValid).WithMessage(ExportCursor.Invalid);
     }
 }
 
@@ -68,28 +73,32 @@ public static class CaseExport
         "id,hospitalId,patientId,sourceCaseId,sex,birthYear,ageAtPresentation,presentationDate,affectedSide,etiology," +
         "symptomDurationDays,followUpDays,drugs,finalOutcomeStatus,finalOutcomeDay,firstImprovementDay,createdAt";
 
+    /// <summary>An incremental CSV export's extra last column: empty for a case, the deletion's time for a tombstone.</summary>
+    public const string CsvDeletedAtColumn = "deletedAt";
+
     private const int FlushEveryRows = 512;
 
     /// <remarks>
     /// A hospital key exports only its own cases; analysts get no sourceCaseId; every exported case is audited as read.
+    /// The rows are the feed's: every matching case, or with a cursor the matching cases changed since it, then a
+    /// tombstone per case deleted since it (whatever the filters: a deleted case has no fields left to filter on),
+    /// then in NDJSON the trailer <c>{"nextSince":"…"}</c>.
     /// </remarks>
     public static async Task WriteAsync(
-        CallerDataSource dataSource, CaseExportQuery query, Data.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
+        ChangeFeed feed, CaseExportQuery query, Data.Caller caller, Audit.CaseReads audit, PipeWriter output, CancellationToken ct)
     {
         var (where, parameters) = query.ToSql();
         var sql = $"""
             SELECT c.id, c.hospital_id, c.patient_id, c.source_case_id, p.sex, p.birth_year, c.age_at_presentation,
                    c.presentation_date, c.affected_side, c.etiology, c.symptom_duration_days, c.follow_up_days, c.drugs,
                    c.final_outcome_status, c.final_outcome_day, c.first_improvement_day, c.created_at, c.version
-            FROM cases c JOIN patients p ON p.id = c.patient_id
+            FROM {feed.Cases} JOIN patients p ON p.id = c.patient_id
             WHERE {where}
             ORDER BY c.created_at, c.id
             """;
         var csv = query.Format is null or "csv";
-        await using var connection = await dataSource.OpenConnectionAsync(ct, planEachCall: true);
-        await using var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(sql, parameters, cancellationToken: ct), CommandBehavior.SequentialAccess);
-        if (csv) Write(output, CsvHeader + "\n");
+        await using var reader = await feed.ReadAsync(sql, parameters, ct);
+        if (csv) Write(output, (feed.Incremental ? CsvHeader + "," + CsvDeletedAtColumn : CsvHeader) + "\n");
         await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
         var rows = 0;
         while (await reader.ReadAsync(ct))
@@ -97,19 +106,52 @@ public static class CaseExport
             var row = Read(reader);
             await audit.AddAsync(row.Id, reader.GetInt32(17), ct);
             row = row with { SourceCaseId = caller.VisibleSourceCaseId(row.SourceCaseId) };
-            if (csv) WriteCsv(output, row);
-            else
-            {
-                json.Reset(output);
-                WriteJson(json, row);
-                json.Flush();
-                Write(output, "\n");
-            }
+            if (csv) WriteCsv(output, row, feed.Incremental);
+            else WriteLine(json, output, w => WriteJson(w, row));
             if (++rows % FlushEveryRows == 0) await output.FlushAsync(ct);
         }
         await audit.FlushAsync(ct);
+        await reader.DisposeAsync();
+        foreach (var tombstone in await feed.TombstonesAsync(ct))
+        {
+            if (csv) Write(output, $"{tombstone.Id},{tombstone.HospitalId}{new string(',', CsvColumns - 2)}{Timestamp(tombstone.DeletedAt)}\n");
+            else WriteLine(json, output, w => WriteTombstone(w, tombstone));
+        }
+        if (!csv && feed.Incremental) WriteLine(json, output, w => WriteTrailer(w, feed.Next));
         await output.FlushAsync(ct);
     }
+
+    private static readonly int CsvColumns = CsvHeader.Split(',').Length;
+
+    private static void WriteLine(Utf8JsonWriter json, PipeWriter output, Action<Utf8JsonWriter> write)
+    {
+        json.Reset(output);
+        write(json);
+        json.Flush();
+        Write(output, "\n");
+    }
+
+    /// <summary>A deleted case in NDJSON: <c>{"id":…,"hospitalId":…,"deleted":true,"deletedAt":…}</c>.</summary>
+    private static void WriteTombstone(Utf8JsonWriter w, Tombstone tombstone)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", tombstone.Id);
+        w.WriteString("hospitalId", tombstone.HospitalId);
+        w.WriteBoolean("deleted", true);
+        w.WriteString("deletedAt", tombstone.DeletedAt);
+        w.WriteEndObject();
+    }
+
+    /// <summary>An incremental NDJSON export's last line, <c>{"nextSince":"…"}</c>: the cursor to pass as since next time.</summary>
+    private static void WriteTrailer(Utf8JsonWriter w, string next)
+    {
+        w.WriteStartObject();
+        w.WriteString("nextSince", next);
+        w.WriteEndObject();
+    }
+
+    private static string Timestamp(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     private static ExportedCase Read(IDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4),
@@ -118,7 +160,7 @@ public static class CaseExport
         r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetInt32(14), r.IsDBNull(15) ? null : r.GetInt32(15),
         new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(16), DateTimeKind.Utc)));
 
-    private static void WriteCsv(PipeWriter output, ExportedCase c)
+    private static void WriteCsv(PipeWriter output, ExportedCase c, bool deletedAtColumn)
     {
         var line = new StringBuilder(256);
         line.Append(c.Id).Append(',').Append(c.HospitalId).Append(',').Append(c.PatientId).Append(',')
@@ -128,7 +170,7 @@ public static class CaseExport
             .Append(Number(c.FollowUpDays)).Append(',').Append(string.Join(';', c.Drugs)).Append(',')
             .Append(c.FinalOutcomeStatus).Append(',').Append(Number(c.FinalOutcomeDay)).Append(',')
             .Append(Number(c.FirstImprovementDay)).Append(',')
-            .Append(c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)).Append('\n');
+            .Append(Timestamp(c.CreatedAt)).Append(deletedAtColumn ? ",\n" : "\n");
         Write(output, line.ToString());
     }
 
@@ -185,7 +227,20 @@ public static class CaseExportEndpoints
                 object per line. Streamed from the database row by row: memory stays flat however many rows match,
                 and the download starts at once; there is no paging. Hospital keys export only their own cases; analysts
                 get no sourceCaseId; every exported case is recorded in the audit trail as read.
+
+                **Incremental** (`since`): a warehouse starts with `since=0` (every case) and passes back the cursor
+                each answer ends with. The answer holds each case created or changed since the cursor once, in its
+                current state (with the same filters; a case changed so that it no longer matches is not sent), then a
+                tombstone per case deleted since (whatever the filters): in CSV a row with only `id`, `hospitalId` and
+                the extra last column `deletedAt`; in NDJSON `{"id":…,"hospitalId":…,"deleted":true,"deletedAt":…}`.
+                NDJSON ends with the trailer line `{"nextSince":"<cursor>"}`. Every export (with or without `since`)
+                carries the next cursor in the `Export-Next-Since` header: it is the database snapshot the export reads
+                from, taken before the first row. Cursors are the same for CSV, NDJSON and the FHIR `$export-bundles`;
+                no change is missed or sent twice across a chain of them, even under concurrent writes (README,
+                "Incremental exports"). A malformed cursor is a 400 naming `since`.
                 """)
+            .WithResponseHeader(StatusCodes.Status200OK, ExportCursor.Header,
+                "The cursor to pass as `since` to get what changes after this export (a PostgreSQL snapshot, xmin:xmax:xip-list).")
             .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/x-ndjson")
             .WithResponseExample(StatusCodes.Status200OK, CaseExport.CsvHeader + "\n" +
                 "96779884-1e8a-4081-b248-6f698b027e6e,7428361b-bc8b-44d5-a0a5-f5edc53db9a8,0195f1a0-0000-7000-8000-0000000000a1," +
@@ -193,6 +248,8 @@ public static class CaseExportEndpoints
                 "text/csv")
             .WithResponseExample(StatusCodes.Status200OK, """
                 {"id":"96779884-1e8a-4081-b248-6f698b027e6e","hospitalId":"7428361b-bc8b-44d5-a0a5-f5edc53db9a8","patientId":"0195f1a0-0000-7000-8000-0000000000a1","sourceCaseId":"TT-2019-0412","sex":"male","birthYear":null,"ageAtPresentation":47,"presentationDate":"2019-04","affectedSide":"left","etiology":"post-inflammatory","symptomDurationDays":null,"followUpDays":61,"drugs":["cobalamin","gabapentin","thiamine"],"finalOutcomeStatus":"resolved","finalOutcomeDay":61,"firstImprovementDay":5,"createdAt":"2026-11-01T09:00:00.000000Z"}
+                {"id":"0195f1a0-0000-7000-8000-0000000000c7","hospitalId":"7428361b-bc8b-44d5-a0a5-f5edc53db9a8","deleted":true,"deletedAt":"2026-12-06T21:14:03.512Z"}
+                {"nextSince":"48213:48220:48215,48217"}
 
                 """, "application/x-ndjson");
 
@@ -208,8 +265,11 @@ public static class CaseExportEndpoints
             async _ =>
             {
                 await using var audit = new Audit.CaseReads(dataSource, caller, RequestIds.Of(http));
-                // Rows from the read source (a replica), audit rows to the primary.
-                await CaseExport.WriteAsync(read, query, caller, audit, http.Response.BodyWriter, http.RequestAborted);
+                // Rows from the read source (a replica), audit rows to the primary. The cursor is the snapshot the rows
+                // are read from, so it is known, and sent as a header, before the first row.
+                await using var feed = await ChangeFeed.OpenAsync(read, query.Since, http.RequestAborted);
+                http.Response.Headers[ExportCursor.Header] = feed.Next;
+                await CaseExport.WriteAsync(feed, query, caller, audit, http.Response.BodyWriter, http.RequestAborted);
             },
             ndjson ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8",
             ndjson ? "cases.ndjson" : "cases.csv");

@@ -13,6 +13,7 @@ using Registry.Api.Fhir.BulkData;
 using Registry.Api.Vocabulary;
 
 using Registry.Api.Drugs;
+using Registry.Api.Exports;
 using Registry.Api.Idempotency;
 using Registry.Api.Security;
 
@@ -81,7 +82,17 @@ public static class FhirEndpoints
                 `GET /cases/{id}/fhir` returns it, in case-id order. Takes the filters of `GET /cases` (drug, outcome,
                 sex, age, side, hospital, presentation period). Cases are read in batches and written as they are
                 read, so memory stays flat however many cases match; an empty result is an empty body.
+
+                **Incremental** (`since`, the same cursors as `GET /cases/export`; `0` to start): the matching cases
+                created or changed since the cursor, each once, as its Bundle; then per case deleted since, a `history`
+                Bundle with the case's id and identifier whose one entry is the `DELETE` of its Encounter (response `204`,
+                `lastModified` = the deletion time); then a last line `{"resourceType":"Parameters","parameter":[{"name":"nextSince","valueString":"<cursor>"}]}`.
+                The `Export-Next-Since` header carries the same cursor. A case written again while the export runs is
+                left for the next export. A malformed cursor is a 400 OperationOutcome naming `since`. (FHIR's own
+                `_since`, an instant, belongs to the asynchronous `$export`; docs/fhir.md.)
                 """)
+            .WithResponseHeader(StatusCodes.Status200OK, ExportCursor.Header,
+                "With `since`: the cursor to pass as `since` next time (the snapshot this export read from).")
             .Produces<string>(StatusCodes.Status200OK, FhirSystems.NdjsonMediaType)
             .WithMetadata(new FhirExample(StatusCodes.Status200OK, FhirExampleKind.Ndjson));
 
@@ -210,43 +221,65 @@ public static class FhirEndpoints
     }
 
     private static IResult Export(
-        [AsParameters] CaseFilters filters, CallerDataSource dataSource,
-        [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource read, IServiceScopeFactory scopes, Caller caller, CancellationToken ct) =>
+        [AsParameters] FhirExportQuery query, CallerDataSource dataSource,
+        [FromKeyedServices(RegistryDataSources.Read)] CallerDataSource read, IServiceScopeFactory scopes, Caller caller,
+        HttpResponse response, CancellationToken ct) =>
         TypedResults.Stream(async body =>
         {
+            var buffer = new ArrayBufferWriter<byte>();
+            if (query.Since is null)
+            {
+                // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
+                await StreamAsync(FhirCases.MatchingIdBatchesAsync(read, query, ct), _ => true);
+                return;
+            }
+
+            // Incremental: which cases changed (and were deleted) from one snapshot of the read source, which is also
+            // the next cursor, known before the first line (Exports/ChangeFeed).
+            await using var feed = await ChangeFeed.OpenAsync(read, query.Since, ct);
+            response.Headers[ExportCursor.Header] = feed.Next;
+            var versions = new Dictionary<Guid, int>();
+            await StreamAsync(FhirChanges.ChangedIdBatchesAsync(feed, query, versions, ct), loaded => FhirChanges.AsSnapshotSaw(loaded, versions));
+            foreach (var tombstone in await feed.TombstonesAsync(ct)) await WriteLineAsync(FhirChanges.Tombstone(tombstone));
+            await WriteLineAsync(FhirChanges.Trailer(feed.Next));
+            await body.FlushAsync(ct);
+
             // One case at a time into one reused buffer, then onto the wire: memory stays flat however many cases
             // match. The next batch is read from the database while this one is serialized (at most one batch
             // ahead), so PostgreSQL's work and the API's overlap instead of taking turns.
-            var buffer = new ArrayBufferWriter<byte>();
-            Task<List<FhirCase>>? ahead = null;
-            try
+            async Task StreamAsync(IAsyncEnumerable<List<Guid>> idBatches, Func<FhirCase, bool> send)
             {
-                // Which cases match: from the read source (a replica); the cases themselves, audited, from the primary.
-                await foreach (var ids in FhirCases.MatchingIdBatchesAsync(read, filters, ct))
+                Task<List<FhirCase>>? ahead = null;
+                try
                 {
-                    var reading = FhirCases.LoadBatchAsync(scopes, dataSource, ids, caller, ct);
-                    if (ahead is not null) await WriteAsync(await ahead);
-                    ahead = reading;
+                    await foreach (var ids in idBatches)
+                    {
+                        var reading = FhirCases.LoadBatchAsync(scopes, dataSource, ids, caller, ct);
+                        if (ahead is not null) await WriteAsync(await ahead, send);
+                        ahead = reading;
+                    }
+                    if (ahead is not null) await WriteAsync(await ahead, send);
+                    ahead = null;
                 }
-                if (ahead is not null) await WriteAsync(await ahead);
-                ahead = null;
-            }
-            finally
-            {
-                // A failed write (the client went away) leaves the batch read ahead running: let it end before its scope is let go.
-                if (ahead is not null) await ahead.ContinueWith(_ => { }, TaskScheduler.Default);
+                finally
+                {
+                    // A failed write (the client went away) leaves the batch read ahead running: let it end before its scope is let go.
+                    if (ahead is not null) await ahead.ContinueWith(_ => { }, TaskScheduler.Default);
+                }
             }
 
-            async Task WriteAsync(List<FhirCase> batch)
+            async Task WriteAsync(List<FhirCase> batch, Func<FhirCase, bool> send)
             {
-                foreach (var source in batch)
-                {
-                    buffer.ResetWrittenCount();
-                    FhirJson.Write(CaseToFhir.Build(source, transaction: false), buffer);
-                    buffer.Write("\n"u8);
-                    await body.WriteAsync(buffer.WrittenMemory, ct);
-                }
+                foreach (var source in batch.Where(send)) await WriteLineAsync(CaseToFhir.Build(source, transaction: false));
                 await body.FlushAsync(ct);
+            }
+
+            async Task WriteLineAsync(Hl7.Fhir.Model.Resource resource)
+            {
+                buffer.ResetWrittenCount();
+                FhirJson.Write(resource, buffer);
+                buffer.Write("\n"u8);
+                await body.WriteAsync(buffer.WrittenMemory, ct);
             }
         }, $"{FhirSystems.NdjsonMediaType}");
 

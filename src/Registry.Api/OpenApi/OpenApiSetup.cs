@@ -36,6 +36,7 @@ public static class OpenApiSetup
             SecurityOpenApi.AddTo(options);
             options.OperationFilter<DeclaredStatuses>();
             options.OperationFilter<OneOfResponses>();
+            options.OperationFilter<ResponseHeaders>();
             options.OperationFilter<ImageResponses>();
             options.OperationFilter<Examples>();
             options.SupportNonNullableReferenceTypes();
@@ -120,6 +121,23 @@ public static class OpenApiSetup
                 foreach (var media in response.Content ?? new Dictionary<string, IOpenApiMediaType>())
                     if (media.Key.StartsWith("image/", StringComparison.Ordinal) && media.Value is OpenApiMediaType image)
                         image.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = media.Key == "image/svg+xml" ? null : "binary" };
+        }
+    }
+
+    private sealed class ResponseHeaders : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var header in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<HeaderMetadata>())
+                if (operation.Responses?.TryGetValue(header.Status.ToString(), out var found) == true && found is OpenApiResponse response)
+                {
+                    response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    response.Headers[header.Name] = new OpenApiHeader
+                    {
+                        Description = header.Description,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    };
+                }
         }
     }
 
