@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Drugs;
@@ -13,7 +14,8 @@ namespace Registry.Api.Cases;
 
 public static class CaseEndpoints
 {
-    public static IServiceCollection AddCases(this IServiceCollection services) => services.AddScoped<CaseWriter>();
+    public static IServiceCollection AddCases(this IServiceCollection services) =>
+        services.AddScoped<CaseWriter>().AddSingleton<ICaseDerivedColumns, SummaryColumns.Refresh>();
 
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
