@@ -27,40 +27,25 @@ public static class CaseChildRoutes
         var (one, many) = (Capitalized(TKind.Name), Capitalized(TKind.Plural));
         var a = docs.Label[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an" : "a";
         var group = routes.MapGroup("").WithTags(many);
+        // Every route names a case or a child that may not exist; writes need the write policy and may conflict.
+        RouteHandlerBuilder Route(RouteHandlerBuilder route, string name, string summary, string description) =>
+            route.WithName(name).WithSummary(summary).WithDescription(description).ProducesProblem(StatusCodes.Status404NotFound);
+        RouteHandlerBuilder Write(RouteHandlerBuilder route, object example) =>
+            route.WithRequestExample(example).ProducesProblem(StatusCodes.Status409Conflict).RequireAuthorization(Policies.Write);
 
-        group.MapGet($"/cases/{{caseId:guid}}/{TKind.Plural}", CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.List)
-            .WithName($"List{many}")
-            .WithSummary($"List a case's {docs.Label}s")
-            .WithDescription(docs.List)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost($"/cases/{{caseId:guid}}/{TKind.Plural}", CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Create)
-            .WithName($"Create{one}")
-            .WithSummary($"Add {a} {docs.Label} to a case")
-            .WithDescription(docs.Create)
-            .WithRequestExample(docs.CreateExample)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write)
+        var (ofCase, byId) = ($"/cases/{{caseId:guid}}/{TKind.Plural}", $"/{TKind.Plural}/{{id:guid}}");
+        Delegate list = CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.List,
+            create = CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Create,
+            get = CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Get,
+            replace = CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Replace,
+            delete = CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Delete;
+
+        Route(group.MapGet(ofCase, list), $"List{many}", $"List a case's {docs.Label}s", docs.List);
+        Write(Route(group.MapPost(ofCase, create), $"Create{one}", $"Add {a} {docs.Label} to a case", docs.Create), docs.CreateExample)
             .WithIdempotency();
-        group.MapGet($"/{TKind.Plural}/{{id:guid}}", CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Get)
-            .WithName($"Get{one}")
-            .WithSummary($"Get {a} {docs.Label}")
-            .WithDescription(docs.Get)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut($"/{TKind.Plural}/{{id:guid}}", CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Replace)
-            .WithName($"Update{one}")
-            .WithSummary($"Replace {a} {docs.Label}")
-            .WithDescription(docs.Replace)
-            .WithRequestExample(docs.ReplaceExample)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
-        group.MapDelete($"/{TKind.Plural}/{{id:guid}}", CaseChildHandlers<TKind, TEntity, TRequest, TResponse>.Delete)
-            .WithName($"Delete{one}")
-            .WithSummary($"Delete {a} {docs.Label}")
-            .WithDescription(docs.Delete)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Policies.Write);
+        Route(group.MapGet(byId, get), $"Get{one}", $"Get {a} {docs.Label}", docs.Get);
+        Write(Route(group.MapPut(byId, replace), $"Update{one}", $"Replace {a} {docs.Label}", docs.Replace), docs.ReplaceExample);
+        Route(group.MapDelete(byId, delete), $"Delete{one}", $"Delete {a} {docs.Label}", docs.Delete).RequireAuthorization(Policies.Write);
         return group;
     }
 

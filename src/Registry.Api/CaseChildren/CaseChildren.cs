@@ -91,9 +91,8 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         RegistryDb db, HttpContext http, CancellationToken ct)
     {
-        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (child is null) return Problems.NotFound(TKind.Name, id);
-        if (Preconditions.Check(ifMatch, child.Version, request.Version) is { } failed) return failed;
+        var (child, refused) = await TKind.Set(db).FindForWriteAsync(id, TKind.Name, ifMatch, ct, request.Version);
+        if (child is null) return refused!;
         if (request.CaseId is { } caseId && caseId != child.CaseId)
             return Problems.Invalid("caseId", $"Is '{caseId}' but this {TKind.Name} belongs to case '{child.CaseId}', and stays with it. It is read-only: leave it out, or send the value you read.");
 
@@ -107,9 +106,8 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         RegistryDb db, HttpContext http, CancellationToken ct)
     {
-        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (child is null) return Problems.NotFound(TKind.Name, id);
-        if (Preconditions.Check(ifMatch, child.Version) is { } failed) return failed;
+        var (child, refused) = await TKind.Set(db).FindForWriteAsync(id, TKind.Name, ifMatch, ct);
+        if (child is null) return refused!;
         TKind.Set(db).Remove(child);
         await CaseChildSaving.SaveAsync(db, child.CaseId, typeof(TEntity), http.RequestServices, ct);
         return TypedResults.NoContent();

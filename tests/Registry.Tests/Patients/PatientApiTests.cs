@@ -160,10 +160,12 @@ public sealed class PatientApiTests(RegistryApp app) : ApiTests(app)
         Assert.Equal(0, await PatientsOf(hospital));
     }
 
-    [Fact]
-    public async Task Unknown_patient_answers_404_problem()
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task Reading_or_deleting_an_unknown_patient_answers_404_problem(string method)
     {
-        var response = await Client.GetAsync($"/api/v1/patients/{Guid.NewGuid()}");
+        var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"/api/v1/patients/{Guid.NewGuid()}"));
 
         await response.ReadProblem(HttpStatusCode.NotFound);
     }
@@ -288,14 +290,6 @@ public sealed class PatientApiTests(RegistryApp app) : ApiTests(app)
                    (SELECT count(*) FROM outcomes WHERE case_id = @caseId)
             """, new { id = other.Id, caseId = otherCase });
         Assert.Equal((1L, 1L, 1L, 1L), untouched);
-    }
-
-    [Fact]
-    public async Task Deleting_an_unknown_patient_answers_404_problem()
-    {
-        var response = await Client.DeleteAsync($"/api/v1/patients/{Guid.NewGuid()}");
-
-        await response.ReadProblem(HttpStatusCode.NotFound);
     }
 
     [Fact]
