@@ -86,30 +86,25 @@ public static class Generator
             var cases = new List<SynthCase>(n);
             for (var i = 0; i < n; i++, serial++)
                 cases.Add(synth.Next(synth.PickHospital(hospitals), serial, start.AddSeconds(30.0 * (serial - 0))));
-            await CopyAsync(db, cases, derivedByCopy: true);
+            await CopyAsync(db, cases, historyInOneStatement: true);
             log($"generated {done + n:N0}/{count:N0} cases ({(done + n) / clock.Elapsed.TotalSeconds:N0} cases/s)");
         }
         return clock.Elapsed;
     }
 
     /// <summary>
-    /// COPYs the cases with their patients and children in one transaction. With <paramref name="derivedByCopy"/>
-    /// the summary columns (drugs, final outcome) are written by COPY and the row triggers that would recompute
-    /// them are disabled for the transaction (they would rewrite every case row once per child row).
+    /// COPYs the cases with their patients, children and summary columns in one transaction, as the bulk route does.
+    /// With <paramref name="historyInOneStatement"/> the first versions are recorded by one statement for the chunk.
     /// </summary>
-    public static async Task CopyAsync(NpgsqlDataSource db, IReadOnlyList<SynthCase> cases, bool derivedByCopy)
+    public static async Task CopyAsync(NpgsqlDataSource db, IReadOnlyList<SynthCase> cases, bool historyInOneStatement)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        if (derivedByCopy)
-            await Exec(connection, "ALTER TABLE medications DISABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes DISABLE TRIGGER outcomes_refresh_case");
-        if (derivedByCopy) await Exec(connection, VersionTriggers("DISABLE"));
+        if (historyInOneStatement) await Exec(connection, VersionTriggers("DISABLE"));
 
-        var rows = cases.Select(c => c.ToRows(withSummary: derivedByCopy)).ToList();
+        var rows = cases.Select(c => c.ToRows(withSummary: true)).ToList();
         await ChunkCopy.WriteAsync(connection, [.. rows.Select(r => r.Patient)], [.. rows.Select(r => r.Case)], audit: []);
-        if (derivedByCopy)
-            await Exec(connection, "ALTER TABLE medications ENABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes ENABLE TRIGGER outcomes_refresh_case");
-        if (derivedByCopy) await RecordVersionsAsync(connection, cases);
+        if (historyInOneStatement) await RecordVersionsAsync(connection, cases);
         await tx.CommitAsync();
     }
 

@@ -8,7 +8,7 @@ namespace Registry.Load;
 
 /// <summary>
 /// Bulk ingest against a running API: the rate of POST /cases/bulk next to a binary COPY of the same kind of rows
-/// (triggers on) into the same database, as the bench measures it; or, with a body size, the API's memory while a
+/// (history triggers on) into the same database, as the bench measures it; or, with a body size, the API's memory while a
 /// body of that size streams through.
 /// </summary>
 public static class Ingest
@@ -40,7 +40,7 @@ public static class Ingest
 
     /// <summary>
     /// N new cases (serials from <paramref name="firstSerial"/>) through POST /cases/bulk, then N other new cases by
-    /// binary COPY with the row triggers on, each timed end to end; the bench and the ingest command both measure this.
+    /// binary COPY with the history triggers on, each timed end to end; the bench and the ingest command both measure this.
     /// </summary>
     public static async Task<Comparison> CompareOnceAsync(HttpClient client, NpgsqlDataSource db, SyntheticCases synth,
         IReadOnlyList<Guid> hospitals, long firstSerial, int cases, Action<string> log)
@@ -63,7 +63,7 @@ public static class Ingest
 
         log($"{cases:N0} cases by COPY");
         var copyClock = Stopwatch.StartNew();
-        await Generator.CopyAsync(db, viaCopy, derivedByCopy: false);
+        await Generator.CopyAsync(db, viaCopy, historyInOneStatement: false);
         copyClock.Stop();
         return new Comparison(body.Length, created, created / apiClock.Elapsed.TotalSeconds, cases / copyClock.Elapsed.TotalSeconds, answer);
     }

@@ -5,6 +5,7 @@ namespace Registry.Load;
 /// <summary>
 /// dotnet run --project tests/Registry.Load -c Release -- generate --connection "Host=..." --cases 1000000 [--seed 42] [--force]
 /// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
+/// dotnet run --project tests/Registry.Load -c Release -- summary-authority [--cases 2000] [--singles 300] [--rounds 3] [--pg-port 57310]
 /// dotnet run --project tests/Registry.Load -c Release -- fhir [--cases 1000000] [--small 10000] [--pg-port P] [--api-port P] [--out FILE]
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
@@ -39,6 +40,9 @@ public static class LoadTool
             case "bench":
                 return await Bench.RunAsync(int.Parse(Option("--cases", "1000000")), int.Parse(Option("--small", "10000")),
                     Option("--out", "bench-results.md"), double.Parse(Option("--seconds", "10")), Option("--gc", "both"), Log);
+            case "summary-authority":
+                return await SummaryAuthority.RunAsync(int.Parse(Option("--cases", "2000")), int.Parse(Option("--singles", "300")),
+                    int.Parse(Option("--rounds", "3")), int.Parse(Option("--pg-port", "57310")), Log);
             case "fhir":
                 return await FhirRestBench.RunAsync(int.Parse(Option("--cases", "1000000")), int.Parse(Option("--small", "10000")),
                     double.Parse(Option("--seconds", "10")), int.Parse(Option("--pg-port", "56410")), int.Parse(Option("--api-port", "56411")),

@@ -40,7 +40,8 @@ public sealed record SynthCase(
 
     /// <summary>
     /// The rows COPY writes for this case, as entities (each table's column map gives their columns). Without
-    /// <paramref name="withSummary"/> the summary columns are left empty, for the database's triggers to fill.
+    /// <paramref name="withSummary"/> the summary columns are left empty: only the summary-authority measurement
+    /// does that, for the commit-time triggers that kept them before migration 0044.
     /// </summary>
     public (Patient Patient, Case Case) ToRows(bool withSummary)
     {

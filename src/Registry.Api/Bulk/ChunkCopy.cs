@@ -11,7 +11,7 @@ namespace Registry.Api.Bulk;
 /// outcomes, and the audit rows, each table by its column map (<see cref="Tables"/>). Each table gets the columns, and
 /// each column the value, that EF Core's INSERT would give it (BulkIngestTests compares a bulk-stored case with one
 /// stored by POST /cases column by column); the summary columns (cases.drugs, final outcome) are filled in by
-/// <see cref="SummaryColumns"/>, and checked at commit by the triggers on medications and outcomes. Binary COPY,
+/// <see cref="SummaryColumns"/> like any whole-case write. Binary COPY,
 /// because one INSERT statement per row measured at a third of COPY's rate (docs/performance.md).
 /// </summary>
 /// <remarks>

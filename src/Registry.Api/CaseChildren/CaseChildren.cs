@@ -76,7 +76,7 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
         // After the case's other children of this kind, so it comes after those of its day.
         var child = TKind.Create(request, caseId, hospitalId.Value, siblings is null ? 0 : siblings.Last + 1);
         TKind.Set(db).Add(child);
-        await db.SaveChangesAsync(ct);
+        await CaseChildSaving.SaveAsync(db, caseId, typeof(TEntity), http.RequestServices, ct);
         return TypedResults.Created($"/api/v1/{TKind.Plural}/{child.Id}", await ToResponseAsync(child, http, ct));
     }
 
@@ -91,27 +91,25 @@ public static class CaseChildHandlers<TKind, TEntity, TRequest, TResponse>
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         RegistryDb db, HttpContext http, CancellationToken ct)
     {
-        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (child is null) return Problems.NotFound(TKind.Name, id);
-        if (Preconditions.Check(ifMatch, child.Version, request.Version) is { } failed) return failed;
+        var (child, refused) = await TKind.Set(db).FindForWriteAsync(id, TKind.Name, ifMatch, ct, request.Version);
+        if (child is null) return refused!;
         if (request.CaseId is { } caseId && caseId != child.CaseId)
             return Problems.Invalid("caseId", $"Is '{caseId}' but this {TKind.Name} belongs to case '{child.CaseId}', and stays with it. It is read-only: leave it out, or send the value you read.");
 
         TKind.Apply(request, child);
-        await db.SaveChangesAsync(ct);
+        await CaseChildSaving.SaveAsync(db, child.CaseId, typeof(TEntity), http.RequestServices, ct);
         return TypedResults.Ok(await ToResponseAsync(child, http, ct));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         [Description("The record's id.")] Guid id,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
-        RegistryDb db, CancellationToken ct)
+        RegistryDb db, HttpContext http, CancellationToken ct)
     {
-        var child = await TKind.Set(db).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (child is null) return Problems.NotFound(TKind.Name, id);
-        if (Preconditions.Check(ifMatch, child.Version) is { } failed) return failed;
+        var (child, refused) = await TKind.Set(db).FindForWriteAsync(id, TKind.Name, ifMatch, ct);
+        if (child is null) return refused!;
         TKind.Set(db).Remove(child);
-        await db.SaveChangesAsync(ct);
+        await CaseChildSaving.SaveAsync(db, child.CaseId, typeof(TEntity), http.RequestServices, ct);
         return TypedResults.NoContent();
     }
 

@@ -37,8 +37,8 @@ public sealed class Case : Versioned
     public string? Notes { get; set; }
 
     /// <summary>
-    /// Summary columns, kept by database triggers from the case's medications and outcomes (migration 0014); whole-case
-    /// writes fill them in beforehand (<see cref="SummaryColumns"/>). Drugs: the distinct drug codes, sorted.
+    /// Summary columns of the case's medications and outcomes, kept by every writer (<see cref="SummaryColumns"/>).
+    /// Drugs: the distinct drug codes, sorted.
     /// </summary>
     public List<string> Drugs { get; set; } = [];
     public string? FinalOutcomeStatus { get; set; }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Drugs;
@@ -13,7 +14,8 @@ namespace Registry.Api.Cases;
 
 public static class CaseEndpoints
 {
-    public static IServiceCollection AddCases(this IServiceCollection services) => services.AddScoped<CaseWriter>();
+    public static IServiceCollection AddCases(this IServiceCollection services) =>
+        services.AddScoped<CaseWriter>().AddSingleton<ICaseDerivedColumns, SummaryColumns.Refresh>();
 
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
@@ -107,17 +109,11 @@ public static class CaseEndpoints
             var other => throw new InvalidOperationException($"Unexpected result {other}"),
         };
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+    private static Task<Results<NoContent, ProblemHttpResult>> Delete(
         [Description("The case's id.")] Guid id,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
-    {
-        var found = await db.Cases.FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (found is null) return Problems.NotFound("case", id);
-        if (Preconditions.Check(ifMatch, found.Version) is { } failed) return failed;
-        db.Cases.Remove(found); // the database cascades to the case's diagnostics, medications and outcomes
-        await db.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
-    }
+        // The database cascades to the case's diagnostics, medications and outcomes.
+        => db.DeleteVersionedAsync(db.Cases, id, "case", ifMatch, ct);
 
     /// <summary>What a write just stored, as the answer to it: read on the write's own context (see WholeCases.ReadAsync).</summary>
     private static async Task<CaseResponse> StoredAsync(RegistryDb db, DrugCatalog drugs, Guid id, CancellationToken ct) =>

@@ -61,10 +61,13 @@ public sealed class KebabEnumConverterFactory : JsonConverterFactory
             if (reader.TokenType == JsonTokenType.String && KebabEnum.TryParse<T>(reader.GetString()!, out var value))
                 return value;
             var given = reader.TokenType == JsonTokenType.String ? $"'{reader.GetString()}'" : reader.TokenType.ToString().ToLowerInvariant();
-            throw new JsonException($"{given} is not an allowed value; use one of: {string.Join(", ", KebabEnum.AllCodes<T>())}.");
+            throw new NotAnAllowedValueException($"{given} is not an allowed value; use one of: {string.Join(", ", KebabEnum.AllCodes<T>())}.");
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToCode());
     }
 }
+
+/// <summary>A JSON value outside a field's allowed codes; its message is written for the client and answered as it is.</summary>
+public sealed class NotAnAllowedValueException(string message) : JsonException(message);

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +12,7 @@ namespace Registry.Api.Common;
 /// field, constraint violations that raced past validation become 409/400, an unreachable database
 /// becomes 503, and only the truly unexpected becomes a logged 500 that leaks nothing.
 /// </summary>
-public sealed partial class ProblemExceptionHandler(
+public sealed class ProblemExceptionHandler(
     IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -41,11 +40,11 @@ public sealed partial class ProblemExceptionHandler(
             Problem(415, "Unsupported media type.", "Send the body as JSON with 'Content-Type: application/json'."),
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
             Problem(413, "Request body too large.", "The body exceeds the size this endpoint accepts."),
-        BadHttpRequestException bad when BindFailure().Match(bad.Message) is { Success: true } m =>
-            Invalid(JsonNamingPolicy.CamelCase.ConvertName(m.Groups["name"].Value),
-                $"'{m.Groups["value"].Value}' is not a valid {Describe(m.Groups["type"].Value)}."),
-        BadHttpRequestException bad when MissingBody().IsMatch(bad.Message) =>
-            Invalid("$", "A JSON body is required."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
+            when FailedBinding.FindUnparsable(context) is { } failed =>
+            Invalid(JsonNamingPolicy.CamelCase.ConvertName(failed.Name), $"'{failed.Value}' is not a valid {Describe(failed.Type)}."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
+            when FailedBinding.IsMissingBody(context) => Invalid("$", "A JSON body is required."),
         BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request.", bad.Message),
         DbUpdateConcurrencyException => Problem(412, "The resource has changed.",
             "Another request changed or deleted it while this one ran; read it again and reapply your change."),
@@ -87,23 +86,25 @@ public sealed partial class ProblemExceptionHandler(
     internal static string JsonPath(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
 
-    internal static string JsonMessage(JsonException json) =>
-        json.Message.StartsWith("The JSON property", StringComparison.Ordinal)
-            ? "This field is not part of the contract; remove it."
-        : json.Message.Contains("could not be converted", StringComparison.Ordinal)
-            ? "The value has the wrong JSON type for this field."
-        : json.Message.StartsWith("'", StringComparison.Ordinal) || json.Message.Contains("not an allowed value")
-            ? json.Message
-        : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
-            ? "This field appears more than once."
-        : "The body is not valid JSON.";
-
-    private static string Describe(string clrType) => clrType.TrimEnd('?') switch
+    /// <remarks>
+    /// Told apart by type where there is one: our converters' <see cref="NotAnAllowedValueException"/> carries a
+    /// message for the client; malformed JSON is System.Text.Json's reader exception, kept as the inner exception.
+    /// An unknown member, a duplicate member and a value of the wrong JSON type are each a plain JsonException with
+    /// nothing but the message to tell them apart (no type, property or code of their own, as of .NET 10), so those
+    /// three are still told by the message, and fall back to "not valid JSON" should its wording change.
+    /// </remarks>
+    internal static string JsonMessage(JsonException json) => json switch
     {
-        "int" or "Int32" => "whole number",
-        "Guid" => "UUID",
-        _ => "value",
+        NotAnAllowedValueException => json.Message,
+        { InnerException: JsonException } => "The body is not valid JSON.",
+        _ when json.Message.StartsWith("The JSON property", StringComparison.Ordinal) => "This field is not part of the contract; remove it.",
+        _ when json.Message.Contains("could not be converted", StringComparison.Ordinal) => "The value has the wrong JSON type for this field.",
+        _ when json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) => "This field appears more than once.",
+        _ => "The body is not valid JSON.",
     };
+
+    private static string Describe(Type type) =>
+        type == typeof(int) ? "whole number" : type == typeof(Guid) ? "UUID" : "value";
 
     private static ValidationProblemDetails Invalid(string path, string message) =>
         new(new Dictionary<string, string[]> { [path] = [message] })
@@ -113,10 +114,4 @@ public sealed partial class ProblemExceptionHandler(
 
     private static ProblemDetails Problem(int status, string title, string? detail) =>
         new() { Status = status, Title = title, Detail = detail };
-
-    [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>\w+)" from "(?<value>.*)"\.$""")]
-    private static partial Regex BindFailure();
-
-    [GeneratedRegex("""^(Required parameter .* was not provided from body|Implicit body inferred for parameter .* but no body was provided)""")]
-    private static partial Regex MissingBody();
 }

@@ -1,54 +1,25 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
-using Registry.Api.Idempotency;
-using Registry.Api.Security;
-using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Diagnostics.DiagnosticResource, Registry.Api.Diagnostics.Diagnostic, Registry.Api.Diagnostics.DiagnosticRequest, Registry.Api.Diagnostics.DiagnosticResponse>;
 
 namespace Registry.Api.Diagnostics;
 
 public static class DiagnosticEndpoints
 {
-    public static RouteGroupBuilder MapDiagnostics(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("").WithTags("Diagnostics");
-
-        group.MapGet("/cases/{caseId:guid}/diagnostics", Handlers.List).WithName("ListDiagnostics")
-            .WithSummary("List a case's diagnostics")
-            .WithDescription("Every examination and test of the case, ordered by day (undated last), then in the order they were sent " +
-                "(one added later goes after the others of its day).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/cases/{caseId:guid}/diagnostics", Handlers.Create).WithName("CreateDiagnostic")
-            .WithSummary("Add a diagnostic to a case")
-            .WithDescription("Records an examination or test of the case. Its day counts from admission (day 0); " +
-                "measurements carry UCUM units (Cel, mm[Hg], /min). The id is generated and returned in the body and the Location header.")
-            .WithRequestExample(Examples.VitalSigns)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write)
-            .WithIdempotency();
-        group.MapGet("/diagnostics/{id:guid}", Handlers.Get).WithName("GetDiagnostic")
-            .WithSummary("Get a diagnostic")
-            .WithDescription("One diagnostic by id.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/diagnostics/{id:guid}", Handlers.Replace).WithName("UpdateDiagnostic")
-            .WithSummary("Replace a diagnostic")
-            .WithDescription("Replaces every field of the diagnostic (fields left out become empty); its version increases by one. " +
-                "It stays with its case.")
-            .WithRequestExample(Examples.VitalSigns)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
-        group.MapDelete("/diagnostics/{id:guid}", Handlers.Delete).WithName("DeleteDiagnostic")
-            .WithSummary("Delete a diagnostic")
-            .WithDescription("Deletes one diagnostic; the case and its other records are unchanged.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Policies.Write);
-
-        return group;
-    }
+    public static RouteGroupBuilder MapDiagnostics(this IEndpointRouteBuilder routes) =>
+        routes.MapCaseChildren<DiagnosticResource, Diagnostic, DiagnosticRequest, DiagnosticResponse>(new(
+            Label: "diagnostic",
+            List: "Every examination and test of the case, ordered by day (undated last), then in the order they were sent " +
+                "(one added later goes after the others of its day).",
+            Create: "Records an examination or test of the case. Its day counts from admission (day 0); " +
+                "measurements carry UCUM units (Cel, mm[Hg], /min). The id is generated and returned in the body and the Location header.",
+            Get: "One diagnostic by id.",
+            Replace: "Replaces every field of the diagnostic (fields left out become empty); its version increases by one. " +
+                "It stays with its case.",
+            Delete: "Deletes one diagnostic; the case and its other records are unchanged.",
+            CreateExample: Examples.VitalSigns,
+            ReplaceExample: Examples.VitalSigns));
 
     private static class Examples
     {

@@ -67,9 +67,8 @@ public static class HospitalEndpoints
         [Description("The hospital's id.")] Guid id, HospitalRequest request,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
     {
-        var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
-        if (hospital is null) return Problems.NotFound("hospital", id);
-        if (Preconditions.Check(ifMatch, hospital.Version, request.Version) is { } failed) return failed;
+        var (hospital, refused) = await db.Hospitals.FindForWriteAsync(id, "hospital", ifMatch, ct, request.Version);
+        if (hospital is null) return refused!;
         request.Apply(hospital);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(hospital.ToResponse());
@@ -79,9 +78,8 @@ public static class HospitalEndpoints
         [Description("The hospital's id.")] Guid id,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
     {
-        var hospital = await db.Hospitals.FirstOrDefaultAsync(h => h.Id == id, ct);
-        if (hospital is null) return Problems.NotFound("hospital", id);
-        if (Preconditions.Check(ifMatch, hospital.Version) is { } failed) return failed;
+        var (hospital, refused) = await db.Hospitals.FindForWriteAsync(id, "hospital", ifMatch, ct);
+        if (hospital is null) return refused!;
         if (await db.Patients.AnyAsync(p => p.HospitalId == id, ct))
             return Problems.Conflict("Hospital has patients.",
                 "A hospital with patients cannot be deleted; delete its patients (and so their cases) first.");

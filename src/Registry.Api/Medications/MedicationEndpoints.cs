@@ -1,57 +1,28 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
 using Registry.Api.Drugs;
-using Registry.Api.Idempotency;
-using Registry.Api.Security;
-using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Medications.MedicationResource, Registry.Api.Medications.Medication, Registry.Api.Medications.MedicationRequest, Registry.Api.Medications.MedicationResponse>;
 
 namespace Registry.Api.Medications;
 
 public static class MedicationEndpoints
 {
-    public static RouteGroupBuilder MapMedications(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("").WithTags("Medications");
-
-        group.MapGet("/cases/{caseId:guid}/medications", Handlers.List).WithName("ListMedications")
-            .WithSummary("List a case's medications")
-            .WithDescription("Every drug given in the case, ordered by start day (undated last), then in the order they were sent " +
+    public static RouteGroupBuilder MapMedications(this IEndpointRouteBuilder routes) =>
+        routes.MapCaseChildren<MedicationResource, Medication, MedicationRequest, MedicationResponse>(new(
+            Label: "medication",
+            List: "Every drug given in the case, ordered by start day (undated last), then in the order they were sent " +
                 "(one added later goes after the others of its day). " +
-                "Each carries the drug's name, ATC code and class from the vocabulary.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/cases/{caseId:guid}/medications", Handlers.Create).WithName("CreateMedication")
-            .WithSummary("Add a medication to a case")
-            .WithDescription("Records a drug given in the case. `drug` must be a vocabulary code (GET /api/v1/vocabulary); " +
+                "Each carries the drug's name, ATC code and class from the vocabulary.",
+            Create: "Records a drug given in the case. `drug` must be a vocabulary code (GET /api/v1/vocabulary); " +
                 "days count from admission (day 0) and dose changes go in `adjustments`. The id is generated and returned " +
-                "in the body and the Location header.")
-            .WithRequestExample(Examples.Gabapentin)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write)
-            .WithIdempotency();
-        group.MapGet("/medications/{id:guid}", Handlers.Get).WithName("GetMedication")
-            .WithSummary("Get a medication")
-            .WithDescription("One medication by id, with the drug's name, ATC code and class from the vocabulary.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/medications/{id:guid}", Handlers.Replace).WithName("UpdateMedication")
-            .WithSummary("Replace a medication")
-            .WithDescription("Replaces every field of the medication (fields left out become empty); its version increases by one. " +
-                "It stays with its case.")
-            .WithRequestExample(Examples.Gabapentin)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
-        group.MapDelete("/medications/{id:guid}", Handlers.Delete).WithName("DeleteMedication")
-            .WithSummary("Delete a medication")
-            .WithDescription("Deletes one medication; the case and its other records are unchanged.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Policies.Write);
-
-        return group;
-    }
+                "in the body and the Location header.",
+            Get: "One medication by id, with the drug's name, ATC code and class from the vocabulary.",
+            Replace: "Replaces every field of the medication (fields left out become empty); its version increases by one. " +
+                "It stays with its case.",
+            Delete: "Deletes one medication; the case and its other records are unchanged.",
+            CreateExample: Examples.Gabapentin,
+            ReplaceExample: Examples.Gabapentin));
 
     private static class Examples
     {

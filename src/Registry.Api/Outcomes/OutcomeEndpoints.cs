@@ -1,55 +1,26 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Registry.Api.CaseChildren;
 using Registry.Api.Common;
 using Registry.Api.Data;
-using Registry.Api.Idempotency;
-using Registry.Api.Security;
-using Handlers = Registry.Api.CaseChildren.CaseChildHandlers<Registry.Api.Outcomes.OutcomeResource, Registry.Api.Outcomes.Outcome, Registry.Api.Outcomes.OutcomeRequest, Registry.Api.Outcomes.OutcomeResponse>;
 
 namespace Registry.Api.Outcomes;
 
 public static class OutcomeEndpoints
 {
-    public static RouteGroupBuilder MapOutcomes(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("").WithTags("Outcomes");
-
-        group.MapGet("/cases/{caseId:guid}/outcomes", Handlers.List).WithName("ListOutcomes")
-            .WithSummary("List a case's outcome assessments")
-            .WithDescription("Every assessment of the case, ordered by day, then in the order they were sent (one added later goes after the others " +
-                "of its day). The last one is the case's final outcome.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/cases/{caseId:guid}/outcomes", Handlers.Create).WithName("CreateOutcome")
-            .WithSummary("Add an outcome assessment to a case")
-            .WithDescription("Records how the patient was doing on a day after admission (day 0). The case's final outcome " +
+    public static RouteGroupBuilder MapOutcomes(this IEndpointRouteBuilder routes) =>
+        routes.MapCaseChildren<OutcomeResource, Outcome, OutcomeRequest, OutcomeResponse>(new(
+            Label: "outcome assessment",
+            List: "Every assessment of the case, ordered by day, then in the order they were sent (one added later goes after the others " +
+                "of its day). The last one is the case's final outcome.",
+            Create: "Records how the patient was doing on a day after admission (day 0). The case's final outcome " +
                 "(its latest assessment by day) and first day of improvement follow at once. A severity score must lie within " +
-                "its scale: smc 1–4, jankovic 0–8, hfs-7 0–28, hfs-30 0–120. The id is returned in the body and the Location header.")
-            .WithRequestExample(Examples.WeekEight)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write)
-            .WithIdempotency();
-        group.MapGet("/outcomes/{id:guid}", Handlers.Get).WithName("GetOutcome")
-            .WithSummary("Get an outcome assessment")
-            .WithDescription("One outcome assessment by id.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/outcomes/{id:guid}", Handlers.Replace).WithName("UpdateOutcome")
-            .WithSummary("Replace an outcome assessment")
-            .WithDescription("Replaces every field of the assessment (fields left out become empty); its version increases by one " +
-                "and the case's final outcome is recomputed. It stays with its case.")
-            .WithRequestExample(Examples.WeekFour)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.Write);
-        group.MapDelete("/outcomes/{id:guid}", Handlers.Delete).WithName("DeleteOutcome")
-            .WithSummary("Delete an outcome assessment")
-            .WithDescription("Deletes one assessment; the case's final outcome falls back to its latest remaining assessment, or none.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Policies.Write);
-
-        return group;
-    }
+                "its scale: smc 1–4, jankovic 0–8, hfs-7 0–28, hfs-30 0–120. The id is returned in the body and the Location header.",
+            Get: "One outcome assessment by id.",
+            Replace: "Replaces every field of the assessment (fields left out become empty); its version increases by one " +
+                "and the case's final outcome is recomputed. It stays with its case.",
+            Delete: "Deletes one assessment; the case's final outcome falls back to its latest remaining assessment, or none.",
+            CreateExample: Examples.WeekEight,
+            ReplaceExample: Examples.WeekFour));
 
     private static class Examples
     {

@@ -104,9 +104,8 @@ public static class PatientEndpoints
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         Caller caller, RegistryDb db, CancellationToken ct)
     {
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (patient is null) return Problems.NotFound("patient", id);
-        if (Preconditions.Check(ifMatch, patient.Version, request.Version) is { } failed) return failed;
+        var (patient, refused) = await db.Patients.FindForWriteAsync(id, "patient", ifMatch, ct, request.Version);
+        if (patient is null) return refused!;
         var (hospital, forbidden) = caller.HospitalForWrite(request.HospitalId);
         if (forbidden is not null) return forbidden;
         request = request with { HospitalId = hospital };
@@ -131,17 +130,11 @@ public static class PatientEndpoints
         return TypedResults.Ok(patient.ToResponse());
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+    private static Task<Results<NoContent, ProblemHttpResult>> Delete(
         [Description("The patient's id.")] Guid id,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch, RegistryDb db, CancellationToken ct)
-    {
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (patient is null) return Problems.NotFound("patient", id);
-        if (Preconditions.Check(ifMatch, patient.Version) is { } failed) return failed;
-        db.Patients.Remove(patient); // the database cascades to the patient's cases and their children
-        await db.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
-    }
+        // The database cascades to the patient's cases and their children.
+        => db.DeleteVersionedAsync(db.Patients, id, "patient", ifMatch, ct);
 
     private static Task<Guid?> HolderOfAsync(RegistryDb db, Guid hospitalId, string pseudonym, CancellationToken ct) =>
         db.Patients.AsNoTracking().Where(p => p.HospitalId == hospitalId && p.Pseudonym == pseudonym)

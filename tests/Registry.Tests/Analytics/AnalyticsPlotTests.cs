@@ -9,16 +9,14 @@ using Registry.Tests.OpenApi;
 namespace Registry.Tests.Analytics;
 
 /// <summary>The plots as a reader meets them: each SVG loaded in the suite's headless Chromium (Debian's, driven by Playwright).</summary>
-public sealed class AnalyticsPlotTests(RegistryApp app, AnalyticsPlotTests.Chromium chromium) : IClassFixture<RegistryApp>, IClassFixture<AnalyticsPlotTests.Chromium>
+public sealed class AnalyticsPlotTests(RegistryApp app, AnalyticsPlotTests.Chromium chromium) : ApiTests(app), IClassFixture<AnalyticsPlotTests.Chromium>
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Time_to_improvement_svg_draws_one_curve_per_group_with_axis_labels_and_numbers_at_risk()
     {
         var hospital = await CreateCasesAsync("Plot KM");
 
-        var response = await _client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&groupBy=combination&format=svg");
+        var response = await Client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&groupBy=combination&format=svg");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
@@ -40,8 +38,8 @@ public sealed class AnalyticsPlotTests(RegistryApp app, AnalyticsPlotTests.Chrom
     {
         var hospital = await CreateCasesAsync("Plot bars");
 
-        var svg = await _client.GetAsync($"/api/v1/analytics/drug-comparison?drug=baclofen&hospitalId={hospital}&format=svg");
-        var png = await _client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&format=png");
+        var svg = await Client.GetAsync($"/api/v1/analytics/drug-comparison?drug=baclofen&hospitalId={hospital}&format=svg");
+        var png = await Client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&format=png");
 
         Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
         var page = await chromium.OpenSvgAsync(await svg.Content.ReadAsStringAsync());
@@ -56,14 +54,14 @@ public sealed class AnalyticsPlotTests(RegistryApp app, AnalyticsPlotTests.Chrom
 
     private async Task<Guid> CreateCasesAsync(string name)
     {
-        var hospital = await _client.CreateHospitalAsync(name);
+        var hospital = await Client.CreateHospitalAsync(name);
         (string Drug, int Day, OutcomeStatus Status)[] cases =
         [
             ("baclofen", 3, OutcomeStatus.Improved), ("baclofen", 8, OutcomeStatus.Unchanged), ("baclofen", 12, OutcomeStatus.Resolved),
             ("clonazepam", 5, OutcomeStatus.Improved), ("clonazepam", 9, OutcomeStatus.Worsened), ("clonazepam", 20, OutcomeStatus.Improved),
         ];
         for (var i = 0; i < cases.Length; i++)
-            await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-{i}", drugs: [cases[i].Drug],
+            await Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-{i}", drugs: [cases[i].Drug],
                 outcomes: [(cases[i].Day, cases[i].Status)]));
         return hospital;
     }

@@ -8,29 +8,27 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Analytics;
 
-public sealed class DrugComparisonTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class DrugComparisonTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     /// <summary>
     /// baclofen given: men 3 of 4 improved, women 2 of 2; not given (clonazepam): men 1 of 3 (and one man never
     /// assessed), women 1 of 4. Overall 5/6 against 2/7.
     /// </summary>
     private async Task<Guid> CreateTrialAsync(string name)
     {
-        var hospital = await _client.CreateHospitalAsync(name);
+        var hospital = await Client.CreateHospitalAsync(name);
         var n = 0;
         async Task Add(Sex sex, string drug, int improved, int unchanged, int age)
         {
             for (var i = 0; i < improved + unchanged; i++)
-                await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-{n++}", sex: sex, age: age, drugs: [drug],
+                await Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-{n++}", sex: sex, age: age, drugs: [drug],
                     outcomes: [(14, i < improved ? OutcomeStatus.Improved : OutcomeStatus.Unchanged)]));
         }
         await Add(Sex.Male, "baclofen", 3, 1, 45);
         await Add(Sex.Female, "baclofen", 2, 0, 62);
         await Add(Sex.Male, "clonazepam", 1, 2, 45);
         await Add(Sex.Female, "clonazepam", 1, 3, 62);
-        await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-unassessed", sex: Sex.Male, drugs: ["clonazepam"], outcomes: []));
+        await Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{name}-unassessed", sex: Sex.Male, drugs: ["clonazepam"], outcomes: []));
         return hospital;
     }
 
@@ -110,13 +108,13 @@ public sealed class DrugComparisonTests(RegistryApp app) : IClassFixture<Registr
     {
         var hospital = await CreateTrialAsync("Bad");
 
-        await (await _client.GetAsync("/api/v1/analytics/drug-comparison")).ReadValidationProblem("drug");
-        await (await _client.GetAsync("/api/v1/analytics/drug-comparison?drug=unobtainium&stratifyBy=height&format=gif"))
+        await (await Client.GetAsync("/api/v1/analytics/drug-comparison")).ReadValidationProblem("drug");
+        await (await Client.GetAsync("/api/v1/analytics/drug-comparison?drug=unobtainium&stratifyBy=height&format=gif"))
             .ReadValidationProblem("drug", "stratifyBy", "format");
-        var problem = await (await _client.GetAsync($"/api/v1/analytics/drug-comparison?drug=levetiracetam&hospitalId={hospital}"))
+        var problem = await (await Client.GetAsync($"/api/v1/analytics/drug-comparison?drug=levetiracetam&hospitalId={hospital}"))
             .ReadValidationProblem("drug");
         Assert.Contains("No case matching the filters was given 'levetiracetam'", problem.GetProperty("drug")[0].GetString());
     }
 
-    private async Task<DrugComparisonReport> Get(string url) => await (await _client.GetAsync(url)).ReadAs<DrugComparisonReport>(HttpStatusCode.OK);
+    private async Task<DrugComparisonReport> Get(string url) => await (await Client.GetAsync(url)).ReadAs<DrugComparisonReport>(HttpStatusCode.OK);
 }

@@ -8,14 +8,12 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Analytics;
 
-public sealed class OutcomesByDrugTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class OutcomesByDrugTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Counts_final_outcomes_shares_and_medians_per_drug()
     {
-        var hospital = await _client.CreateHospitalAsync();
+        var hospital = await Client.CreateHospitalAsync();
         // gabapentin: resolved (first improved day 4), resolved (first improved day 10), unchanged, not assessed.
         await Create(hospital, "G1", Sex.Male, ["gabapentin"], [(4, OutcomeStatus.Improved), (30, OutcomeStatus.Resolved)]);
         await Create(hospital, "G2", Sex.Female, ["gabapentin", "thiamine"], [(10, OutcomeStatus.Resolved)]);
@@ -24,7 +22,7 @@ public sealed class OutcomesByDrugTests(RegistryApp app) : IClassFixture<Registr
         // carbamazepine: improved then worsened (final worsened, first improvement day 3).
         await Create(hospital, "C1", Sex.Female, ["carbamazepine"], [(3, OutcomeStatus.Improved), (20, OutcomeStatus.Worsened)]);
 
-        var report = await (await _client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={hospital}"))
+        var report = await (await Client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={hospital}"))
             .ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
 
         Assert.Equal(5, report.TotalCases);
@@ -43,11 +41,11 @@ public sealed class OutcomesByDrugTests(RegistryApp app) : IClassFixture<Registr
     [Fact]
     public async Task Filters_narrow_the_cases_counted()
     {
-        var hospital = await _client.CreateHospitalAsync("Filtered");
+        var hospital = await Client.CreateHospitalAsync("Filtered");
         await Create(hospital, "F1", Sex.Female, ["estazolam"], [(8, OutcomeStatus.MarkedImprovement)]);
         await Create(hospital, "M1", Sex.Male, ["estazolam"], [(8, OutcomeStatus.Worsened)]);
 
-        var report = await (await _client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={hospital}&sex=female"))
+        var report = await (await Client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={hospital}&sex=female"))
             .ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
 
         var estazolam = Assert.Single(report.Drugs);
@@ -57,7 +55,7 @@ public sealed class OutcomesByDrugTests(RegistryApp app) : IClassFixture<Registr
     [Fact]
     public async Task No_matching_cases_give_an_empty_report_not_an_error()
     {
-        var report = await (await _client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={Guid.NewGuid()}"))
+        var report = await (await Client.GetAsync($"/api/v1/analytics/outcomes-by-drug?hospitalId={Guid.NewGuid()}"))
             .ReadAs<OutcomesByDrugReport>(HttpStatusCode.OK);
 
         Assert.Equal((0, 0), (report.TotalCases, report.Drugs.Count));
@@ -66,10 +64,10 @@ public sealed class OutcomesByDrugTests(RegistryApp app) : IClassFixture<Registr
     [Fact]
     public async Task Bad_filters_are_400_problems()
     {
-        await (await _client.GetAsync("/api/v1/analytics/outcomes-by-drug?minAge=200&outcome=cured"))
+        await (await Client.GetAsync("/api/v1/analytics/outcomes-by-drug?minAge=200&outcome=cured"))
             .ReadValidationProblem("minAge", "outcome");
     }
 
     private Task Create(Guid hospital, string pseudonym, Sex sex, string[] drugs, (int, OutcomeStatus)[] outcomes) =>
-        _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: pseudonym, sex: sex, drugs: drugs, outcomes: outcomes));
+        Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: pseudonym, sex: sex, drugs: drugs, outcomes: outcomes));
 }

@@ -7,10 +7,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Analytics;
 
-public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class TimeToImprovementTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     /// <summary>
     /// The Freireich et al. (1963) 6-MP leukaemia remission trial, as tabulated in Klein &amp; Moeschberger, Survival
     /// Analysis (2nd ed., 2003), section 1.2, Table 1.1 (also Kalbfleisch &amp; Prentice, 2002, Table 1.1): weeks in
@@ -23,17 +21,17 @@ public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<Regi
     [Fact]
     public async Task Kaplan_Meier_curves_median_and_log_rank_match_the_published_6MP_leukaemia_analysis()
     {
-        var hospital = await _client.CreateHospitalAsync("6-MP trial");
+        var hospital = await Client.CreateHospitalAsync("6-MP trial");
         foreach (var (arm, drug) in new[] { (SixMp, "gabapentin"), (Placebo, "thiamine") })
             for (var i = 0; i < arm.Length; i++)
             {
                 var censored = arm[i].EndsWith('+');
                 var day = int.Parse(arm[i].TrimEnd('+'));
-                await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{drug}-{i}", drugs: [drug],
+                await Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"{drug}-{i}", drugs: [drug],
                     outcomes: [(day, censored ? OutcomeStatus.Unchanged : OutcomeStatus.Improved)]));
             }
 
-        var report = await (await _client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&groupBy=combination"))
+        var report = await (await Client.GetAsync($"/api/v1/analytics/time-to-improvement?hospitalId={hospital}&groupBy=combination"))
             .ReadAs<TimeToImprovementReport>(HttpStatusCode.OK);
 
         Assert.Equal(42, report.TotalCases);
@@ -74,7 +72,7 @@ public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<Regi
     [Fact]
     public async Task Hand_counted_curve_censors_at_the_last_assessment_or_day_0_and_follows_every_case_of_each_drug()
     {
-        var hospital = await _client.CreateHospitalAsync("Hand counted");
+        var hospital = await Client.CreateHospitalAsync("Hand counted");
         await Create(hospital, "H1", ["baclofen"], [(2, OutcomeStatus.Improved)]);                              // event day 2
         await Create(hospital, "H2", ["baclofen"], [(1, OutcomeStatus.Unchanged), (5, OutcomeStatus.Worsened)]); // censored day 5
         await Create(hospital, "H3", ["baclofen"], []);                                                          // censored day 0
@@ -107,7 +105,7 @@ public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<Regi
     [Fact]
     public async Task Analysts_get_pooled_steps_and_curves_cut_where_fewer_than_k_are_at_risk_admins_get_every_day()
     {
-        var hospital = await _client.CreateHospitalAsync("Small cells KM");
+        var hospital = await Client.CreateHospitalAsync("Small cells KM");
         // levetiracetam, 12 cases: 5 improve on day 2, 2 on day 4, 3 on day 6, 2 are last seen unchanged on day 8.
         var days = Enumerable.Repeat(2, 5).Concat(Enumerable.Repeat(4, 2)).Concat(Enumerable.Repeat(6, 3)).ToList();
         for (var i = 0; i < days.Count; i++) await Create(hospital, $"K{i}", ["levetiracetam"], [(days[i], OutcomeStatus.Improved)]);
@@ -144,9 +142,9 @@ public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<Regi
     [Fact]
     public async Task Bad_parameters_are_400_problems_naming_each()
     {
-        await (await _client.GetAsync("/api/v1/analytics/time-to-improvement?groupBy=sex&format=gif&days=3651&drug=unobtainium"))
+        await (await Client.GetAsync("/api/v1/analytics/time-to-improvement?groupBy=sex&format=gif&days=3651&drug=unobtainium"))
             .ReadValidationProblem("groupBy", "format", "days", "drug");
-        await (await _client.GetAsync("/api/v1/analytics/time-to-improvement?days=-1")).ReadValidationProblem("days");
+        await (await Client.GetAsync("/api/v1/analytics/time-to-improvement?days=-1")).ReadValidationProblem("days");
     }
 
     [Fact]
@@ -158,8 +156,8 @@ public sealed class TimeToImprovementTests(RegistryApp app) : IClassFixture<Regi
         Assert.Equal("Needs at least two groups with cases.", report.LogRank.Reason);
     }
 
-    private async Task<T> Get<T>(string url) => await (await _client.GetAsync(url)).ReadAs<T>(HttpStatusCode.OK);
+    private async Task<T> Get<T>(string url) => await (await Client.GetAsync(url)).ReadAs<T>(HttpStatusCode.OK);
 
     private Task Create(Guid hospital, string pseudonym, string[] drugs, (int, OutcomeStatus)[] outcomes) =>
-        _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: pseudonym, drugs: drugs, outcomes: outcomes));
+        Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: pseudonym, drugs: drugs, outcomes: outcomes));
 }

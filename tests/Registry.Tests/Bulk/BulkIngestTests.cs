@@ -13,12 +13,10 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Bulk;
 
-public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class BulkIngestTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private Task<(HttpResponseMessage Response, List<JsonElement> Lines)> Upload(string body, string contentType = "application/x-ndjson") =>
-        Upload(_client, body, contentType);
+        Upload(Client, body, contentType);
 
     private static async Task<(HttpResponseMessage Response, List<JsonElement> Lines)> Upload(HttpClient client, string body, string contentType = "application/x-ndjson")
     {
@@ -38,7 +36,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Each_line_is_validated_and_stored_on_its_own_and_answered_by_line_number()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk");
+        var hospital = await Client.CreateHospitalAsync("Bulk");
         var bad = CaseDocuments.Document(hospital, "B-2", sourceCaseId: "BULK-2", drugs: ["carbamazepin"]);
         var body = string.Join('\n',
             Line(CaseDocuments.Document(hospital, "B-1", sourceCaseId: "BULK-1")),
@@ -71,7 +69,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_last_line_without_a_newline_is_still_read()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk tail");
+        var hospital = await Client.CreateHospitalAsync("Bulk tail");
 
         var (_, lines) = await Upload(Line(CaseDocuments.Document(hospital, "T-1")));
 
@@ -82,7 +80,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_body_that_is_not_ndjson_is_a_415_problem_and_stores_nothing()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk json");
+        var hospital = await Client.CreateHospitalAsync("Bulk json");
 
         var (response, _) = await Upload(Line(CaseDocuments.Document(hospital, "J-1")), "application/json");
 
@@ -94,7 +92,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_body_larger_than_the_global_one_mebibyte_limit_is_accepted()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk large");
+        var hospital = await Client.CreateHospitalAsync("Bulk large");
         var document = CaseDocuments.Document(hospital, "L-0") with { Notes = new string('n', 3000) };
         var lines = Enumerable.Range(0, 400).Select(i => Line(document with
         {
@@ -113,7 +111,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_line_longer_than_the_per_case_limit_is_answered_too_long_and_the_next_line_still_counts()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk long line");
+        var hospital = await Client.CreateHospitalAsync("Bulk long line");
         var huge = "{\"notes\":\"" + new string('x', 1024 * 1024 + 10) + "\"}";
 
         var (_, lines) = await Upload(huge + "\n" + Line(CaseDocuments.Document(hospital, "N-2")) + "\n");
@@ -125,7 +123,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_sourceCaseId_repeated_in_one_upload_is_a_duplicate_of_the_case_its_first_line_created()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk repeat");
+        var hospital = await Client.CreateHospitalAsync("Bulk repeat");
 
         var (_, lines) = await Upload(Body([
             CaseDocuments.Document(hospital, "R-1", sourceCaseId: "REPEAT-1"),
@@ -144,7 +142,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_new_pseudonym_repeated_in_one_upload_makes_one_patient_and_a_contradicting_sex_is_invalid()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk same patient");
+        var hospital = await Client.CreateHospitalAsync("Bulk same patient");
 
         var (_, lines) = await Upload(Body([
             CaseDocuments.Document(hospital, "SAME-1", sex: Sex.Female, sourceCaseId: "SAME-A"),
@@ -165,7 +163,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_birth_year_given_by_a_later_line_is_filled_in_as_an_update_of_the_patient_an_earlier_line_created()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk birth year");
+        var hospital = await Client.CreateHospitalAsync("Bulk birth year");
         var first = CaseDocuments.Document(hospital, "BY-1", sourceCaseId: "BY-A", age: 50, presentation: "2019-04");
         var second = CaseDocuments.Document(hospital, "BY-1", sourceCaseId: "BY-B", age: 50, presentation: "2019-04");
         second = second with { Patient = second.Patient! with { BirthYear = 1969 } };
@@ -185,7 +183,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_birth_year_given_in_bulk_fills_in_a_stored_patients_as_an_audited_update()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk stored birth year");
+        var hospital = await Client.CreateHospitalAsync("Bulk stored birth year");
         await Upload(Body([CaseDocuments.Document(hospital, "SBY-1", sourceCaseId: "SBY-A", age: 50, presentation: "2019-04")]));
         var later = CaseDocuments.Document(hospital, "SBY-1", sourceCaseId: "SBY-B", age: 50, presentation: "2019-04");
 
@@ -229,7 +227,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task An_upload_of_more_lines_than_a_chunk_is_answered_line_by_line_in_order_across_chunks()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk chunks");
+        var hospital = await Client.CreateHospitalAsync("Bulk chunks");
         var count = BulkIngest.ChunkLines * 2 + 7;
         // Every tenth line is a patient's second case; the last line repeats the first line's sourceCaseId.
         var documents = Enumerable.Range(1, count).Select(i => CaseDocuments.Document(hospital,
@@ -252,7 +250,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Every_row_a_bulk_upload_creates_is_audited_with_the_uploads_request_id()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk audit");
+        var hospital = await Client.CreateHospitalAsync("Bulk audit");
 
         var (response, lines) = await Upload(Body([
             CaseDocuments.Document(hospital, "A-1", sourceCaseId: "AUDIT-1"),
@@ -281,7 +279,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Cases_created_in_bulk_carry_their_drugs_and_final_outcome()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk derived");
+        var hospital = await Client.CreateHospitalAsync("Bulk derived");
 
         var (_, lines) = await Upload(Body([
             CaseDocuments.Document(hospital, "D-1", drugs: ["carbamazepine", "baclofen", "carbamazepine"],
@@ -290,20 +288,20 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
         ]));
 
         var (first, second) = (lines[0].GetProperty("id").GetGuid(), lines[1].GetProperty("id").GetGuid());
-        var whole = await (await _client.GetAsync($"/api/v1/cases/{first}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var whole = await (await Client.GetAsync($"/api/v1/cases/{first}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
         Assert.Equal(new FinalOutcome(OutcomeStatus.Worsened, 90, 30), whole.FinalOutcome);
-        var page = await (await _client.GetAsync($"/api/v1/cases?hospitalId={hospital}&drug=baclofen")).ReadAs<CasePage>(HttpStatusCode.OK);
+        var page = await (await Client.GetAsync($"/api/v1/cases?hospitalId={hospital}&drug=baclofen")).ReadAs<CasePage>(HttpStatusCode.OK);
         var listed = Assert.Single(page.Items);
         Assert.Equal(first, listed.Id);
         Assert.Equal(["baclofen", "carbamazepine"], listed.Drugs);
-        var other = await (await _client.GetAsync($"/api/v1/cases?hospitalId={hospital}&drug=gabapentin")).ReadAs<CasePage>(HttpStatusCode.OK);
+        var other = await (await Client.GetAsync($"/api/v1/cases?hospitalId={hospital}&drug=gabapentin")).ReadAs<CasePage>(HttpStatusCode.OK);
         Assert.Equal((second, (FinalOutcome?)null), (Assert.Single(other.Items).Id, other.Items[0].FinalOutcome));
     }
 
     [Fact]
     public async Task Two_uploads_racing_with_the_same_cases_store_each_case_once_and_answer_every_line()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk race");
+        var hospital = await Client.CreateHospitalAsync("Bulk race");
         var body = Body(Enumerable.Range(1, BulkIngest.ChunkLines + 50)
             .Select(i => CaseDocuments.Document(hospital, $"RACE-{i}", sourceCaseId: $"RACE-{i}")));
 
@@ -322,7 +320,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task A_case_stored_in_bulk_has_exactly_the_rows_and_audit_rows_POST_cases_stores()
     {
-        var hospital = await _client.CreateHospitalAsync("Bulk same rows");
+        var hospital = await Client.CreateHospitalAsync("Bulk same rows");
         CaseDocument Rich(string pseudonym) => CaseDocuments.Document(hospital, pseudonym, sex: Sex.Female, age: 51, presentation: "2019-04-15") with
         {
             Patient = new InlinePatient(pseudonym, Sex.Female, 1968),
@@ -348,7 +346,7 @@ public sealed class BulkIngestTests(RegistryApp app) : IClassFixture<RegistryApp
                 new OutcomeRequest(60, AssessmentMethod.Record, OutcomeStatus.Resolved, null, null, [], null),
             ],
         };
-        var posted = await _client.CreateCaseAsync(Rich("SAME-POST"));
+        var posted = await Client.CreateCaseAsync(Rich("SAME-POST"));
 
         var (_, lines) = await Upload(Body([Rich("SAME-BULK")]));
         var bulk = lines[0].GetProperty("id").GetGuid();

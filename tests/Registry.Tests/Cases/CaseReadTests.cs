@@ -15,10 +15,8 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Cases;
 
 /// <summary>GET /cases/{id} and the whole case POST and PUT answer with: one batch that reads the case and audits the read.</summary>
-public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class CaseReadTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _admin = app.CreateClient();
-
     /// <summary>Every optional field filled in, so each column the reader maps carries a value.</summary>
     private static CaseDocument FullDocument(Guid hospital) => CaseDocuments.Document(hospital, pseudonym: $"FULL-{Guid.NewGuid():N}", sourceCaseId: $"FULL-{Guid.NewGuid():N}") with
     {
@@ -49,12 +47,12 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task A_whole_case_reads_exactly_as_the_entities_ef_loads_would_serialise()
     {
-        var full = await _admin.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
+        var full = await Client.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
         var bare = await app.InsertCaseAsync();
 
         foreach (var id in new[] { full.Id, bare.CaseId })
         {
-            var body = await (await _admin.GetAsync($"/api/v1/cases/{id}")).Content.ReadAsStringAsync();
+            var body = await (await Client.GetAsync($"/api/v1/cases/{id}")).Content.ReadAsStringAsync();
 
             Assert.Equal(await SerialisedFromEf(id), body);
         }
@@ -86,7 +84,7 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task A_hospital_key_reading_another_hospitals_case_gets_404_and_leaves_no_audit_row()
     {
-        var created = await _admin.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
+        var created = await Client.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
         var harbin = app.ClientWithKey(DevelopmentKeys.HarbinHospital);
 
         await (await harbin.GetAsync($"/api/v1/cases/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
@@ -100,7 +98,7 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
     {
         var id = Guid.NewGuid();
 
-        await (await _admin.GetAsync($"/api/v1/cases/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/cases/{id}")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(0, await Reads(id));
     }
@@ -108,9 +106,9 @@ public sealed class CaseReadTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task The_fhir_bundle_of_a_case_is_audited_as_one_read()
     {
-        var created = await _admin.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
+        var created = await Client.CreateCaseAsync(FullDocument(KeyBootstrap.TiantanHospital));
 
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/api/v1/cases/{created.Id}/fhir")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/api/v1/cases/{created.Id}/fhir")).StatusCode);
 
         Assert.Equal(1, await Reads(created.Id));
     }

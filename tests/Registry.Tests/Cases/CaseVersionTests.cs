@@ -7,28 +7,26 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Cases;
 
 /// <summary>GET /cases/{id}/versions: every write keeps the whole case as it was, deletions included.</summary>
-public sealed class CaseVersionTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class CaseVersionTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private async Task<CaseResponse> CreateAsync(string pseudonym) =>
-        await _client.CreateCaseAsync(CaseDocuments.Document(await _client.CreateHospitalAsync($"Versions {pseudonym}"), pseudonym: pseudonym));
+        await Client.CreateCaseAsync(CaseDocuments.Document(await Client.CreateHospitalAsync($"Versions {pseudonym}"), pseudonym: pseudonym));
 
     [Fact]
     public async Task Each_write_stores_a_version_and_each_version_reads_back_as_the_case_was()
     {
         var created = await CreateAsync("v-1");
         var document = CaseDocuments.Document(created.HospitalId, pseudonym: "v-1", age: 52, drugs: ["carbamazepine"]);
-        (await _client.PutCurrent($"/api/v1/cases/{created.Id}", document)).EnsureSuccessStatusCode();
+        (await Client.PutCurrent($"/api/v1/cases/{created.Id}", document)).EnsureSuccessStatusCode();
         // A change to one child alone is a change to the case too.
-        var medication = (await _client.GetFromJsonAsync<List<MedicationResponse>>($"/api/v1/cases/{created.Id}/medications", RegistryApp.Json))![0];
-        (await _client.DeleteCurrent($"/api/v1/medications/{medication.Id}")).EnsureSuccessStatusCode();
+        var medication = (await Client.GetFromJsonAsync<List<MedicationResponse>>($"/api/v1/cases/{created.Id}/medications", RegistryApp.Json))![0];
+        (await Client.DeleteCurrent($"/api/v1/medications/{medication.Id}")).EnsureSuccessStatusCode();
 
-        var list = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions")).ReadAs<CaseVersionList>(HttpStatusCode.OK);
-        var current = await _client.GetFromJsonAsync<CaseResponse>($"/api/v1/cases/{created.Id}", RegistryApp.Json);
-        var first = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/1")).ReadAs<CaseResponse>(HttpStatusCode.OK);
-        var second = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/2")).ReadAs<CaseResponse>(HttpStatusCode.OK);
-        var third = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/3")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var list = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions")).ReadAs<CaseVersionList>(HttpStatusCode.OK);
+        var current = await Client.GetFromJsonAsync<CaseResponse>($"/api/v1/cases/{created.Id}", RegistryApp.Json);
+        var first = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/1")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var second = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/2")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var third = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/3")).ReadAs<CaseResponse>(HttpStatusCode.OK);
 
         Assert.Equal([1, 2, 3], list.Versions.Select(v => v.Version));
         Assert.All(list.Versions, v => Assert.False(v.Deleted));
@@ -40,23 +38,23 @@ public sealed class CaseVersionTests(RegistryApp app) : IClassFixture<RegistryAp
         Assert.Equal(["carbamazepine"], second.Medications.Select(m => m.Drug));
         Assert.Empty(third.Medications);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(current, RegistryApp.Json), System.Text.Json.JsonSerializer.Serialize(third, RegistryApp.Json));
-        await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/4")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/4")).ReadProblem(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task A_deleted_case_keeps_its_history_for_admins_ending_in_a_deletion_and_is_gone_for_others()
     {
         var created = await CreateAsync("v-2");
-        (await _client.DeleteCurrent($"/api/v1/cases/{created.Id}")).EnsureSuccessStatusCode();
+        (await Client.DeleteCurrent($"/api/v1/cases/{created.Id}")).EnsureSuccessStatusCode();
 
-        var list = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions")).ReadAs<CaseVersionList>(HttpStatusCode.OK);
-        var stored = await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/1")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var list = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions")).ReadAs<CaseVersionList>(HttpStatusCode.OK);
+        var stored = await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/1")).ReadAs<CaseResponse>(HttpStatusCode.OK);
         var analyst = app.ClientWithKey(DevelopmentKeys.Analyst);
 
         Assert.Equal([(1, false), (2, true)], list.Versions.Select(v => (v.Version, v.Deleted)));
         Assert.Equal(created.Id, stored.Id);
         Assert.Equal(created.Medications.Select(m => m.Id), stored.Medications.Select(m => m.Id));
-        await (await _client.GetAsync($"/api/v1/cases/{created.Id}/versions/2")).ReadProblem(HttpStatusCode.Gone);
+        await (await Client.GetAsync($"/api/v1/cases/{created.Id}/versions/2")).ReadProblem(HttpStatusCode.Gone);
         await (await analyst.GetAsync($"/api/v1/cases/{created.Id}/versions")).ReadProblem(HttpStatusCode.Gone);
         await (await analyst.GetAsync($"/api/v1/cases/{created.Id}/versions/1")).ReadProblem(HttpStatusCode.Gone);
     }

@@ -14,12 +14,10 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Cases;
 
 /// <summary>A case's children come back in the order they were sent, on every read path; decimals come back as sent.</summary>
-public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class ChildOrderTests(RegistryApp app) : ApiTests(app)
 {
     private static readonly Guid Harbin = Guid.Parse(FhirExportTests.Harbin);
     private static readonly string[] Sent = ["first", "second", "third", "fourth", "fifth", "sixth"];
-
-    private readonly HttpClient _client = app.CreateClient();
 
     /// <summary>Six diagnostics of day 0, told apart by their summaries.</summary>
     private static CaseDocument SixSameDayDiagnostics() =>
@@ -32,10 +30,10 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
             ],
         };
 
-    private async Task<T> Get<T>(string url) => await (await _client.GetAsync(url)).ReadAs<T>(HttpStatusCode.OK);
+    private async Task<T> Get<T>(string url) => await (await Client.GetAsync(url)).ReadAs<T>(HttpStatusCode.OK);
 
     private async Task<JsonElement> Fhir(Guid caseId) =>
-        await (await _client.GetAsync($"/api/v1/cases/{caseId}/fhir")).ReadFhir(HttpStatusCode.OK);
+        await (await Client.GetAsync($"/api/v1/cases/{caseId}/fhir")).ReadFhir(HttpStatusCode.OK);
 
     private static IEnumerable<JsonElement> Resources(JsonElement bundle, string type) =>
         bundle.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource"))
@@ -48,7 +46,7 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            var created = await _client.CreateCaseAsync(SixSameDayDiagnostics());
+            var created = await Client.CreateCaseAsync(SixSameDayDiagnostics());
 
             Assert.Equal(Sent, created.Diagnostics.Select(d => d.Summary));
             Assert.Equal(Sent, (await Get<CaseResponse>($"/api/v1/cases/{created.Id}")).Diagnostics.Select(d => d.Summary));
@@ -66,7 +64,7 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
         var statuses = outcomes.Select(o => o.Item2).ToList();
         var document = CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: $"ORDER-{Guid.NewGuid():N}", drugs: drugs, outcomes: outcomes);
 
-        var created = await _client.CreateCaseAsync(document);
+        var created = await Client.CreateCaseAsync(document);
 
         Assert.Equal(drugs, created.Medications.Select(m => m.Drug));
         Assert.Equal(statuses, created.Outcomes.Select(o => o.Status));
@@ -83,14 +81,14 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
     public async Task A_diagnostic_added_later_goes_after_the_existing_ones_of_its_day()
     {
         var document = SixSameDayDiagnostics();
-        var created = await _client.CreateCaseAsync(document with
+        var created = await Client.CreateCaseAsync(document with
         {
             Diagnostics = [.. document.Diagnostics!, new DiagnosticRequest(DiagnosticKind.Lab, 3, DiagnosticResult.Normal, [], "day three", null)],
         });
 
-        var added = await (await _client.PostAsJson($"/api/v1/cases/{created.Id}/diagnostics",
+        var added = await (await Client.PostAsJson($"/api/v1/cases/{created.Id}/diagnostics",
             new DiagnosticRequest(DiagnosticKind.Other, 0, DiagnosticResult.Normal, [], "added", null))).ReadAs<DiagnosticResponse>(HttpStatusCode.Created);
-        var replaced = await (await _client.PutCurrent($"/api/v1/diagnostics/{added.Id}",
+        var replaced = await (await Client.PutCurrent($"/api/v1/diagnostics/{added.Id}",
             new DiagnosticRequest(DiagnosticKind.Other, 0, DiagnosticResult.Abnormal, [], "added", null))).ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
 
         string[] expected = [.. Sent, "added", "day three"];
@@ -116,7 +114,7 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var original = await Get<CaseResponse>($"/api/v1/cases/{Harbin}");
 
-        var copy = await _client.CreateCaseAsync(AsDocument(original) with { SourceCaseId = original.SourceCaseId + "-json" });
+        var copy = await Client.CreateCaseAsync(AsDocument(original) with { SourceCaseId = original.SourceCaseId + "-json" });
 
         Assert.Equal(FhirAssert.Comparable(original), FhirAssert.Comparable(await Get<CaseResponse>($"/api/v1/cases/{copy.Id}")));
         Assert.Equal(original.Diagnostics.Select(d => d.Summary), copy.Diagnostics.Select(d => d.Summary));
@@ -140,10 +138,10 @@ public sealed class ChildOrderTests(RegistryApp app) : IClassFixture<RegistryApp
             Medications = [document.Medications![0] with { Dose = new DoseRequest(100m, "mg") }, document.Medications[0] with { Dose = new DoseRequest(2.50m, "mg") }],
         };
 
-        var posted = JsonDocument.Parse(await (await _client.PostAsJson("/api/v1/cases", document)).Content.ReadAsStringAsync()).RootElement;
+        var posted = JsonDocument.Parse(await (await Client.PostAsJson("/api/v1/cases", document)).Content.ReadAsStringAsync()).RootElement;
         var id = posted.GetProperty("id").GetGuid();
-        var read = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/cases/{id}")).RootElement;
-        var listed = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/cases/{id}/medications")).RootElement;
+        var read = JsonDocument.Parse(await Client.GetStringAsync($"/api/v1/cases/{id}")).RootElement;
+        var listed = JsonDocument.Parse(await Client.GetStringAsync($"/api/v1/cases/{id}/medications")).RootElement;
 
         foreach (var body in new[] { posted, read })
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Outcomes;
@@ -10,15 +11,13 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Cases;
 
 /// <summary>
-/// A case's summary columns (drugs, final outcome, first improvement day) are the database's to keep: its triggers
-/// refresh them when a transaction that changed medications or outcomes commits (migration 0014). Whole-case writes
-/// fill them in beforehand, so that the commit has nothing left to change; these tests hold the two to the same
-/// rules, including the tie between assessments on the same day.
+/// A case's summary columns (drugs, final outcome, first improvement day) are kept by every writer, in the transaction
+/// of the write (no trigger since migration 0044): POST and PUT /cases, the bulk route, the seed loader, FHIR import
+/// and the medication and outcome routes. Each is held here to the rules, computed apart in SQL from the stored
+/// children, including the tie between assessments on the same day.
 /// </summary>
-public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class SummaryColumnTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     /// <summary>Three assessments on the last day, so the final one is decided by the tie-break (the last sent), and an earlier improvement.</summary>
     private static readonly (int, OutcomeStatus)[] TiedOutcomes =
         [(10, OutcomeStatus.MarkedImprovement), (30, OutcomeStatus.Improved), (30, OutcomeStatus.Unchanged), (30, OutcomeStatus.Worsened)];
@@ -29,12 +28,11 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
         public string? Status { get; init; }
         public int? Day { get; init; }
         public int? Improved { get; init; }
-        public string Ctid { get; init; } = "";
     }
 
     private Task<Summary> StoredAsync(Guid id) => app.QuerySingleAsync<Summary>("""
         SELECT drugs AS "Drugs", final_outcome_status AS "Status", final_outcome_day AS "Day",
-               first_improvement_day AS "Improved", ctid::text AS "Ctid"
+               first_improvement_day AS "Improved"
         FROM cases WHERE id = @id
         """, new { id });
 
@@ -42,30 +40,23 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
     private Task<Summary> ComputedAsync(Guid id) => app.QuerySingleAsync<Summary>("""
         SELECT ARRAY(SELECT DISTINCT drug FROM medications WHERE case_id = @id ORDER BY 1) AS "Drugs",
                latest.status AS "Status", latest.day AS "Day",
-               (SELECT min(day) FROM outcomes WHERE case_id = @id AND status IN ('resolved', 'marked-improvement', 'improved')) AS "Improved",
-               '' AS "Ctid"
+               (SELECT min(day) FROM outcomes WHERE case_id = @id AND status IN ('resolved', 'marked-improvement', 'improved')) AS "Improved"
         FROM (SELECT) one
         LEFT JOIN LATERAL (SELECT status, day FROM outcomes WHERE case_id = @id
                            ORDER BY day DESC, ordinal DESC, id DESC LIMIT 1) latest ON true
         """, new { id });
 
-    /// <summary>
-    /// The stored summary equals the database's rules, and running the database's refresh writes no new row version
-    /// (the row keeps its ctid): the commit had nothing to correct either.
-    /// </summary>
-    private async Task AssertSummaryAsTheDatabaseKeepsIt(Guid id)
+    /// <summary>The stored summary is what the rules make of the stored children.</summary>
+    private async Task AssertSummaryOfItsChildren(Guid id)
     {
         var stored = await StoredAsync(id);
         var computed = await ComputedAsync(id);
         Assert.Equal(computed.Drugs, stored.Drugs);
         Assert.Equal((computed.Status, computed.Day, computed.Improved), (stored.Status, stored.Day, stored.Improved));
-
-        await app.ExecuteAsync("SELECT refresh_case_summary(@id)", new { id });
-        Assert.Equal(stored.Ctid, (await StoredAsync(id)).Ctid);
     }
 
     /// <summary>
-    /// The case row was last written before its children, so not again at commit: a row version keeps the command id
+    /// The case row was last written before its children, so not again after them: a row version keeps the command id
     /// (cmin) of the statement that wrote it, and command ids count up within a transaction.
     /// </summary>
     private async Task AssertCaseRowWrittenBeforeItsChildren(Guid id)
@@ -81,13 +72,13 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_created_case_stores_the_summary_the_database_computes_including_same_day_ties()
     {
-        var hospital = await _client.CreateHospitalAsync("Summary Create Hospital");
+        var hospital = await Client.CreateHospitalAsync("Summary Create Hospital");
         for (var i = 0; i < 5; i++)
         {
-            var created = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, $"SUM-C-{i}",
+            var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, $"SUM-C-{i}",
                 drugs: ["thiamine", "gabapentin", "thiamine"], outcomes: TiedOutcomes));
 
-            await AssertSummaryAsTheDatabaseKeepsIt(created.Id);
+            await AssertSummaryOfItsChildren(created.Id);
             await AssertCaseRowWrittenBeforeItsChildren(created.Id);
             var stored = await StoredAsync(created.Id);
             Assert.Equal(["gabapentin", "thiamine"], stored.Drugs);
@@ -99,21 +90,21 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_replaced_case_stores_the_summary_of_its_new_children_and_keeps_it_when_lists_are_left_out()
     {
-        var hospital = await _client.CreateHospitalAsync("Summary Replace Hospital");
-        var created = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-R", drugs: ["gabapentin"]));
+        var hospital = await Client.CreateHospitalAsync("Summary Replace Hospital");
+        var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-R", drugs: ["gabapentin"]));
 
-        var replaced = await (await _client.PutCurrent($"/api/v1/cases/{created.Id}",
+        var replaced = await (await Client.PutCurrent($"/api/v1/cases/{created.Id}",
             CaseDocuments.Document(hospital, "SUM-R", drugs: ["mecobalamin", "carbamazepine"], outcomes: TiedOutcomes)))
             .ReadAs<CaseResponse>(HttpStatusCode.OK);
-        await AssertSummaryAsTheDatabaseKeepsIt(created.Id);
+        await AssertSummaryOfItsChildren(created.Id);
         await AssertCaseRowWrittenBeforeItsChildren(created.Id);
         Assert.Equal(["carbamazepine", "mecobalamin"], (await StoredAsync(created.Id)).Drugs);
         Assert.Equal(30, replaced.FinalOutcome!.Day);
 
-        var kept = await (await _client.PutCurrent($"/api/v1/cases/{created.Id}",
+        var kept = await (await Client.PutCurrent($"/api/v1/cases/{created.Id}",
             CaseDocuments.Document(hospital, "SUM-R", age: 48) with { Medications = null, Outcomes = null }))
             .ReadAs<CaseResponse>(HttpStatusCode.OK);
-        await AssertSummaryAsTheDatabaseKeepsIt(created.Id);
+        await AssertSummaryOfItsChildren(created.Id);
         Assert.Equal(replaced.FinalOutcome, kept.FinalOutcome);
         Assert.Equal(["carbamazepine", "mecobalamin"], (await StoredAsync(created.Id)).Drugs);
     }
@@ -121,12 +112,12 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_bulk_stored_case_stores_the_summary_the_database_computes()
     {
-        var hospital = await _client.CreateHospitalAsync("Summary Bulk Hospital");
+        var hospital = await Client.CreateHospitalAsync("Summary Bulk Hospital");
         var lines = string.Join('\n', Enumerable.Range(0, 3).Select(i => JsonSerializer.Serialize(
             CaseDocuments.Document(hospital, $"SUM-B-{i}", drugs: ["thiamine", "gabapentin"], outcomes: TiedOutcomes), RegistryApp.Json)));
         var content = new StringContent(lines + "\n", Encoding.UTF8, "application/x-ndjson");
 
-        var response = await _client.PostAsync("/api/v1/cases/bulk", content);
+        var response = await Client.PostAsync("/api/v1/cases/bulk", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var ids = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -136,28 +127,88 @@ public sealed class SummaryColumnTests(RegistryApp app) : IClassFixture<Registry
         Assert.Equal(3, ids.Count);
         foreach (var id in ids)
         {
-            await AssertSummaryAsTheDatabaseKeepsIt(id);
+            await AssertSummaryOfItsChildren(id);
             await AssertCaseRowWrittenBeforeItsChildren(id);
         }
     }
 
     [Fact]
-    public async Task Outcomes_and_medications_written_one_by_one_are_summarised_when_their_transaction_commits()
+    public async Task Outcomes_and_medications_added_one_by_one_are_summarised_by_their_routes()
     {
-        var hospital = await _client.CreateHospitalAsync("Summary Child Hospital");
-        var created = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-K", drugs: [], outcomes: []));
+        var hospital = await Client.CreateHospitalAsync("Summary Child Hospital");
+        var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-K", drugs: [], outcomes: []));
         Assert.Null(created.FinalOutcome);
 
         var outcome = new OutcomeRequest(40, AssessmentMethod.InPerson, OutcomeStatus.Resolved, null, false, [], null);
-        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync($"/api/v1/cases/{created.Id}/outcomes", outcome, RegistryApp.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Client.PostAsJsonAsync($"/api/v1/cases/{created.Id}/outcomes", outcome, RegistryApp.Json)).StatusCode);
         var medication = new Registry.Api.Medications.MedicationRequest("carbamazepine", null, Registry.Api.Medications.Route.Oral, null, null,
             null, 0, null, Registry.Api.Medications.Setting.Outpatient, null, [], null);
-        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync($"/api/v1/cases/{created.Id}/medications", medication, RegistryApp.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Client.PostAsJsonAsync($"/api/v1/cases/{created.Id}/medications", medication, RegistryApp.Json)).StatusCode);
 
         var stored = await StoredAsync(created.Id);
         Assert.Equal(["carbamazepine"], stored.Drugs);
         Assert.Equal(("resolved", 40, 40), (stored.Status, stored.Day, stored.Improved));
-        var read = await (await _client.GetAsync($"/api/v1/cases/{created.Id}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync($"/api/v1/cases/{created.Id}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
         Assert.Equal(new FinalOutcome(OutcomeStatus.Resolved, 40, 40), read.FinalOutcome);
+    }
+
+    [Fact]
+    public async Task Replacing_or_deleting_an_outcome_or_a_medication_through_its_route_updates_the_summary()
+    {
+        var hospital = await Client.CreateHospitalAsync("Summary Child Change Hospital");
+        var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-X", drugs: ["gabapentin", "thiamine"], outcomes: TiedOutcomes));
+        var read = await (await Client.GetAsync($"/api/v1/cases/{created.Id}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        var finalOne = read.Outcomes.Single(o => o.Day == 30 && o.Status == OutcomeStatus.Worsened);
+
+        var moved = new OutcomeRequest(45, finalOne.Method, OutcomeStatus.Resolved, null, false, [], null);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PutCurrent($"/api/v1/outcomes/{finalOne.Id}", moved)).StatusCode);
+        Assert.Equal(("resolved", 45, 10), ((await StoredAsync(created.Id)).Status, (await StoredAsync(created.Id)).Day, (await StoredAsync(created.Id)).Improved));
+
+        var thiamine = read.Medications.Single(m => m.Drug == "thiamine");
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteCurrent($"/api/v1/medications/{thiamine.Id}")).StatusCode);
+        Assert.Equal(["gabapentin"], (await StoredAsync(created.Id)).Drugs);
+        await AssertSummaryOfItsChildren(created.Id);
+    }
+
+    [Fact]
+    public async Task Outcomes_added_to_one_case_at_once_are_all_counted_in_its_summary()
+    {
+        var hospital = await Client.CreateHospitalAsync("Summary Concurrent Hospital");
+        var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-P", drugs: [], outcomes: []));
+
+        var posts = Enumerable.Range(1, 8).Select(day => Client.PostAsJsonAsync($"/api/v1/cases/{created.Id}/outcomes",
+            new OutcomeRequest(day, AssessmentMethod.Phone, day == 3 ? OutcomeStatus.Improved : OutcomeStatus.Unchanged, null, false, [], null), RegistryApp.Json));
+        Assert.All(await Task.WhenAll(posts), r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+
+        var stored = await StoredAsync(created.Id);
+        Assert.Equal(("unchanged", 8, 3), (stored.Status, stored.Day, stored.Improved));
+        await AssertSummaryOfItsChildren(created.Id);
+    }
+
+    [Fact]
+    public async Task The_seed_loader_stores_the_summary_of_the_seed_cases()
+    {
+        var seeded = await app.QueryAsync<Guid>("SELECT case_id FROM seed_history WHERE case_id IS NOT NULL");
+
+        Assert.NotEmpty(seeded);
+        foreach (var id in seeded) await AssertSummaryOfItsChildren(id);
+        Assert.Contains(seeded, id => StoredAsync(id).Result.Drugs.Length > 0);
+    }
+
+    [Fact]
+    public async Task A_fhir_imported_case_stores_the_summary_of_its_children()
+    {
+        var hospital = await Client.CreateHospitalAsync("Summary FHIR Hospital");
+        var exported = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, "SUM-F", sourceCaseId: "SUM-F", drugs: ["thiamine", "gabapentin"], outcomes: TiedOutcomes));
+        var bundle = JsonNode.Parse(await Client.GetStringAsync($"/api/v1/cases/{exported.Id}/fhir?bundleType=transaction"))!;
+        var encounter = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).Single(r => (string)r["resourceType"]! == "Encounter");
+        encounter["identifier"]![0]!["value"] = "SUM-F-IMPORTED";
+
+        var response = await Client.PostAsync("/api/v1/fhir", new StringContent(bundle.ToJsonString(), Encoding.UTF8, "application/fhir+json"));
+
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var imported = await app.QuerySingleAsync<Guid>("SELECT id FROM cases WHERE source_case_id = 'SUM-F-IMPORTED'");
+        await AssertSummaryOfItsChildren(imported);
+        Assert.Equal(["gabapentin", "thiamine"], (await StoredAsync(imported)).Drugs);
     }
 }

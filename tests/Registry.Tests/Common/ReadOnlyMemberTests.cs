@@ -12,10 +12,8 @@ namespace Registry.Tests.Common;
 /// The read-only members (id, caseId, version, createdAt, updatedAt, derived fields) are taken and ignored,
 /// unless they contradict the request.
 /// </summary>
-public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class ReadOnlyMemberTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _admin = app.CreateClient();
-
     public static TheoryData<string> Resources() => new("hospitals", "patients", "cases", "diagnostics", "medications", "outcomes");
 
     /// <summary>For each resource: the field a test changes, the value it sets, and the stored column it lands in.</summary>
@@ -33,8 +31,8 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
     /// <summary>A fresh whole case; the id of the resource of this kind that belongs to it.</summary>
     private async Task<(Guid Id, CaseResponse Case)> Fresh(string resource)
     {
-        var hospital = await _admin.CreateHospitalAsync($"Readback {Guid.NewGuid():N}");
-        var created = await _admin.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"R-{Guid.NewGuid():N}"));
+        var hospital = await Client.CreateHospitalAsync($"Readback {Guid.NewGuid():N}");
+        var created = await Client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: $"R-{Guid.NewGuid():N}"));
         var id = resource switch
         {
             "hospitals" => created.HospitalId,
@@ -49,13 +47,13 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
 
     private async Task<(JsonObject Body, string ETag)> Read(string url)
     {
-        var response = await _admin.GetAsync(url);
+        var response = await Client.GetAsync(url);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {url}: {(int)response.StatusCode} {text}");
         return (JsonNode.Parse(text)!.AsObject(), response.Headers.ETag!.ToString());
     }
 
-    private Task<HttpResponseMessage> Put(string url, JsonNode body, string etag) => _admin.SendAsync(new HttpRequestMessage(HttpMethod.Put, url)
+    private Task<HttpResponseMessage> Put(string url, JsonNode body, string etag) => Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, url)
     {
         Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), Headers = { { "If-Match", etag } },
     });
@@ -122,7 +120,7 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
         var problem = await response.ReadProblem(HttpStatusCode.PreconditionFailed);
         Assert.Contains("version", problem.GetProperty("detail").GetString());
         Assert.Equal(before, await Stored(resource, id));
-        Assert.Equal(etag, await _admin.CurrentETag(url));
+        Assert.Equal(etag, await Client.CurrentETag(url));
     }
 
     [Theory, MemberData(nameof(Resources))]
@@ -135,7 +133,7 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
 
         await response.ReadValidationProblem("id");
         Assert.Equal(before, await Stored(resource, id));
-        Assert.Equal(etag, await _admin.CurrentETag(url));
+        Assert.Equal(etag, await Client.CurrentETag(url));
     }
 
     [Theory]
@@ -162,7 +160,7 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
         var (_, created) = await Fresh("cases");
         var (body, _) = await Read($"/api/v1/outcomes/{created.Outcomes[0].Id}");
 
-        var response = await _admin.PostJson($"/api/v1/cases/{created.Id}/outcomes", body.ToJsonString());
+        var response = await Client.PostJson($"/api/v1/cases/{created.Id}/outcomes", body.ToJsonString());
 
         await response.ReadValidationProblem("id", "caseId", "version", "createdAt", "updatedAt");
         Assert.Equal(3, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM outcomes WHERE case_id = @id", new { id = created.Id }));
@@ -176,7 +174,7 @@ public sealed class ReadOnlyMemberTests(RegistryApp app) : IClassFixture<Registr
         body["sourceCaseId"] = $"COPY-{Guid.NewGuid():N}";
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM cases");
 
-        var response = await _admin.PostJson("/api/v1/cases", body.ToJsonString());
+        var response = await Client.PostJson("/api/v1/cases", body.ToJsonString());
 
         await response.ReadValidationProblem("id", "version", "finalOutcome", "outcomes[0].id", "medications[1].atcCode", "diagnostics[0].caseId");
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases"));

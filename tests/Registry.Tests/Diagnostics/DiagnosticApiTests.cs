@@ -4,10 +4,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Diagnostics;
 
-public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class DiagnosticApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private static DiagnosticRequest VitalSigns(int? day = 0) => new(
         DiagnosticKind.VitalSigns, day, DiagnosticResult.Normal, ["stable vital signs"], "Vital signs stable on admission.",
         [new("body-temperature", 36.6m, "Cel"), new("systolic-blood-pressure", 110m, "mm[Hg]"), new("heart-rate", 75m, "/min")]);
@@ -16,18 +14,18 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         app.QuerySingleAsync<long>("SELECT count(*) FROM diagnostics WHERE case_id = @caseId", new { caseId });
 
     private async Task<DiagnosticResponse> Create(Guid caseId, DiagnosticRequest request) =>
-        await (await _client.PostAsJson($"/api/v1/cases/{caseId}/diagnostics", request)).ReadAs<DiagnosticResponse>(HttpStatusCode.Created);
+        await (await Client.PostAsJson($"/api/v1/cases/{caseId}/diagnostics", request)).ReadAs<DiagnosticResponse>(HttpStatusCode.Created);
 
     [Fact]
     public async Task Diagnostic_added_to_a_case_is_stored_under_the_case_hospital_and_can_be_read_back()
     {
         var @case = await app.InsertCaseAsync();
 
-        var response = await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns());
+        var response = await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns());
 
         var created = await response.ReadAs<DiagnosticResponse>(HttpStatusCode.Created);
         Assert.Equal($"/api/v1/diagnostics/{created.Id}", response.Headers.Location?.OriginalString);
-        var read = await (await _client.GetAsync(response.Headers.Location)).ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync(response.Headers.Location)).ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
         Assert.Equal((@case.CaseId, DiagnosticKind.VitalSigns, 0, DiagnosticResult.Normal, 1),
             (read.CaseId, read.Kind, read.Day, read.Result, read.Version));
         Assert.Equal(new Measurement("body-temperature", 36.6m, "Cel"), read.Measurements[0]);
@@ -49,7 +47,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var secondDayZero = await Create(@case.CaseId, VitalSigns(day: 0));
         await Create(other.CaseId, VitalSigns());
 
-        var listed = await (await _client.GetAsync($"/api/v1/cases/{@case.CaseId}/diagnostics"))
+        var listed = await (await Client.GetAsync($"/api/v1/cases/{@case.CaseId}/diagnostics"))
             .ReadAs<List<DiagnosticResponse>>(HttpStatusCode.OK);
 
         Assert.Equal([firstDayZero.Id, secondDayZero.Id, dayThree.Id, undated.Id], listed.Select(d => d.Id));
@@ -60,7 +58,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var @case = await app.InsertCaseAsync();
 
-        var listed = await (await _client.GetAsync($"/api/v1/cases/{@case.CaseId}/diagnostics"))
+        var listed = await (await Client.GetAsync($"/api/v1/cases/{@case.CaseId}/diagnostics"))
             .ReadAs<List<DiagnosticResponse>>(HttpStatusCode.OK);
 
         Assert.Empty(listed);
@@ -72,7 +70,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var updated = await (await _client.PutCurrent($"/api/v1/diagnostics/{created.Id}",
+        var updated = await (await Client.PutCurrent($"/api/v1/diagnostics/{created.Id}",
                 VitalSigns() with { Measurements = [new("respiratory-rate", 17m, "/min")] }))
             .ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
 
@@ -91,7 +89,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var updated = await (await _client.PutJsonCurrent($"/api/v1/diagnostics/{created.Id}",
+        var updated = await (await Client.PutJsonCurrent($"/api/v1/diagnostics/{created.Id}",
                 """{"kind":"ct-head","result":"normal"}"""))
             .ReadAs<DiagnosticResponse>(HttpStatusCode.OK);
 
@@ -107,10 +105,10 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        var response = await _client.DeleteCurrent($"/api/v1/diagnostics/{created.Id}");
+        var response = await Client.DeleteCurrent($"/api/v1/diagnostics/{created.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        await (await _client.GetAsync($"/api/v1/diagnostics/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/diagnostics/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
         Assert.Equal(0, await CountDiagnostics(@case.CaseId));
         Assert.Equal(1, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases WHERE id = @id", new { id = @case.CaseId }));
     }
@@ -124,7 +122,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
             SELECT gen_random_uuid(), @CaseId, @HospitalId, 'lab', n, 'normal', n - 1 FROM generate_series(1, 200) AS n
             """, @case);
 
-        var problem = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns()))
+        var problem = await (await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", VitalSigns()))
             .ReadProblem(HttpStatusCode.Conflict);
 
         Assert.Contains("200", problem.GetProperty("detail").GetString());
@@ -137,7 +135,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM diagnostics");
         var caseId = Guid.NewGuid();
 
-        var problem = await (await _client.PostAsJson($"/api/v1/cases/{caseId}/diagnostics", VitalSigns()))
+        var problem = await (await Client.PostAsJson($"/api/v1/cases/{caseId}/diagnostics", VitalSigns()))
             .ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Contains(caseId.ToString(), problem.GetProperty("detail").GetString());
@@ -147,7 +145,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Listing_the_diagnostics_of_an_unknown_case_answers_404()
     {
-        await (await _client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/diagnostics")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/diagnostics")).ReadProblem(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -155,82 +153,60 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var id = Guid.NewGuid();
 
-        await (await _client.GetAsync($"/api/v1/diagnostics/{id}")).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.PutAsJson($"/api/v1/diagnostics/{id}", VitalSigns())).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.DeleteAsync($"/api/v1/diagnostics/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/diagnostics/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.PutAsJson($"/api/v1/diagnostics/{id}", VitalSigns())).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync($"/api/v1/diagnostics/{id}")).ReadProblem(HttpStatusCode.NotFound);
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM diagnostics WHERE id = @id", new { id }));
     }
 
     [Fact]
     public async Task Diagnostic_without_kind_or_result_is_rejected_naming_both()
     {
-        var @case = await app.InsertCaseAsync();
-
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/diagnostics", """{"day":0}"""))
-            .ReadValidationProblem("kind", "result");
+        var errors = await app.AssertChildRefusedAsync(Client, "diagnostics", """{"day":0}""",
+            "kind", "result");
 
         Assert.Equal("Required.", errors.GetProperty("kind")[0].GetString());
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
     }
 
     [Fact]
     public async Task Unknown_diagnostic_kind_is_rejected_listing_the_allowed_ones()
     {
-        var @case = await app.InsertCaseAsync();
-
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/diagnostics", """{"kind":"pet-scan","result":"normal"}"""))
-            .ReadValidationProblem("kind");
+        var errors = await app.AssertChildRefusedAsync(Client, "diagnostics", """{"kind":"pet-scan","result":"normal"}""",
+            "kind");
 
         Assert.Contains("mri-brain", errors.GetProperty("kind")[0].GetString());
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
     }
 
     [Fact]
     public async Task Measurement_with_a_blank_name_or_a_unit_with_spaces_is_rejected_naming_the_entry()
     {
-        var @case = await app.InsertCaseAsync();
         var request = VitalSigns() with { Measurements = [new("heart-rate", 75m, "/min"), new(" ", 110m, "mm Hg"), new("x", null, "Cel")] };
 
-        await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", request))
-            .ReadValidationProblem("measurements[1].name", "measurements[1].unit", "measurements[2].value");
-
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "diagnostics", request,
+            "measurements[1].name", "measurements[1].unit", "measurements[2].value");
     }
 
     [Fact]
     public async Task Null_measurement_entry_is_rejected_naming_its_index()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/diagnostics",
-                """{"kind":"vital-signs","result":"normal","measurements":[null]}"""))
-            .ReadValidationProblem("measurements[0]");
-
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "diagnostics", """{"kind":"vital-signs","result":"normal","measurements":[null]}""",
+            "measurements[0]");
     }
 
     [Fact]
     public async Task Day_beyond_a_hundred_years_and_too_many_findings_are_rejected()
     {
-        var @case = await app.InsertCaseAsync();
         var request = VitalSigns(day: 36501) with { Findings = Enumerable.Repeat("finding", 51).ToList() };
 
-        await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/diagnostics", request))
-            .ReadValidationProblem("day", "findings");
-
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "diagnostics", request,
+            "day", "findings");
     }
 
     [Fact]
     public async Task Text_with_a_nul_character_is_rejected_instead_of_failing_in_the_database()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/diagnostics",
-                """{"kind":"eeg","result":"normal","summary":"no seizure\u0000activity","findings":["a\u0000b"]}"""))
-            .ReadValidationProblem("summary", "findings");
-
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "diagnostics", """{"kind":"eeg","result":"normal","summary":"no seizure\u0000activity","findings":["a\u0000b"]}""",
+            "summary", "findings");
     }
 
     [Theory]
@@ -239,14 +215,10 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
     [InlineData("version")]
     public async Task Client_cannot_set_server_owned_fields_of_a_diagnostic(string field)
     {
-        var @case = await app.InsertCaseAsync();
         var value = field == "version" ? "7" : $"\"{Guid.NewGuid()}\"";
 
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/diagnostics",
-                $$"""{"{{field}}":{{value}},"kind":"eeg","result":"normal"}"""))
-            .ReadValidationProblem(field);
-
-        Assert.Equal(0, await CountDiagnostics(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "diagnostics", $$"""{"{{field}}":{{value}},"kind":"eeg","result":"normal"}""",
+            field);
     }
 
     [Fact]
@@ -255,7 +227,7 @@ public sealed class DiagnosticApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, VitalSigns());
 
-        await (await _client.PutJson($"/api/v1/diagnostics/{created.Id}", """{"kind":"eeg"}""")).ReadValidationProblem("result");
+        await (await Client.PutJson($"/api/v1/diagnostics/{created.Id}", """{"kind":"eeg"}""")).ReadValidationProblem("result");
 
         var stored = await app.QuerySingleAsync<(string Kind, int Version)>(
             "SELECT kind, version FROM diagnostics WHERE id = @id", new { id = created.Id });

@@ -7,11 +7,9 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Errors;
 
 /// <summary>A replayed response is the first one again: same status, same body, same media type.</summary>
-public sealed class IdempotentReplayTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class IdempotentReplayTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
-    private Task<HttpResponseMessage> Import(string body, string key) => _client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/fhir")
+    private Task<HttpResponseMessage> Import(string body, string key) => Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/fhir")
     {
         Content = new StringContent(body, Encoding.UTF8, "application/fhir+json"), Headers = { { "Idempotency-Key", key } },
     });
@@ -33,7 +31,7 @@ public sealed class IdempotentReplayTests(RegistryApp app) : IClassFixture<Regis
     [Fact]
     public async Task A_fhir_import_with_an_idempotency_key_is_stored_once_and_replayed_with_the_same_transaction_response()
     {
-        var bundle = JsonNode.Parse(await _client.GetStringAsync($"/api/v1/cases/{FhirExportTests.Tiantan}/fhir?bundleType=transaction"))!;
+        var bundle = JsonNode.Parse(await Client.GetStringAsync($"/api/v1/cases/{FhirExportTests.Tiantan}/fhir?bundleType=transaction"))!;
         var identifier = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).Single(r => (string)r["resourceType"]! == "Encounter")["identifier"]![0]!;
         identifier["value"] = $"REPLAY-{Guid.NewGuid():N}";
         var key = $"fhir-import-{Guid.NewGuid():N}";

@@ -6,10 +6,8 @@ using static Registry.Tests.Errors.ErrorBodies;
 namespace Registry.Tests.Errors;
 
 /// <summary>A query parameter a route does not take is a 400 naming it, as an unknown body member is.</summary>
-public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class UnknownQueryParameterTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _admin = app.CreateClient();
-
     private async Task<long> StoredRows() => await app.QuerySingleAsync<long>(
         "SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM hospitals) + (SELECT count(*) FROM patients) + (SELECT count(*) FROM api_keys)");
 
@@ -25,7 +23,7 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
             request.Headers.Add("If-Match", "*");
             if (route.Method is "POST" or "PUT") request.Content = new StringContent("{}", Encoding.UTF8, route.ContentType);
 
-            var names = await AssertError(await _admin.SendAsync(request), HttpStatusCode.BadRequest, path, route.ToString());
+            var names = await AssertError(await Client.SendAsync(request), HttpStatusCode.BadRequest, path, route.ToString());
 
             Assert.True(names.Contains("updatedSince"), $"{route}: the error does not name updatedSince ({string.Join(", ", names)})");
         }
@@ -35,7 +33,7 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
     [Fact]
     public async Task Listing_cases_updated_since_a_date_is_refused_rather_than_answered_with_every_case()
     {
-        var response = await _admin.GetAsync("/api/v1/cases?updatedSince=2026-01-01T00:00:00Z");
+        var response = await Client.GetAsync("/api/v1/cases?updatedSince=2026-01-01T00:00:00Z");
 
         var errors = await response.ReadValidationProblem("updatedSince");
         Assert.Contains("minAge", errors.GetProperty("updatedSince")[0].GetString());
@@ -44,7 +42,7 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
     [Fact]
     public async Task Every_unknown_parameter_of_a_request_is_named()
     {
-        var response = await _admin.GetAsync("/api/v1/patients?limit=5&pageSize=5&sort=pseudonym");
+        var response = await Client.GetAsync("/api/v1/patients?limit=5&pageSize=5&sort=pseudonym");
 
         await response.ReadValidationProblem("pageSize", "sort");
     }
@@ -59,7 +57,7 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
     [InlineData("/api/v1/vocabulary")]
     public async Task The_parameters_a_route_documents_are_still_taken(string path)
     {
-        var response = await _admin.GetAsync(path);
+        var response = await Client.GetAsync(path);
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
@@ -70,7 +68,7 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : IClassFixture<
         var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/fhir/$export-bundles?_since=2020-01-01");
         request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
 
-        var names = await AssertError(await _admin.SendAsync(request), HttpStatusCode.BadRequest, "/api/v1/fhir/$export-bundles");
+        var names = await AssertError(await Client.SendAsync(request), HttpStatusCode.BadRequest, "/api/v1/fhir/$export-bundles");
 
         Assert.Contains("_since", names);
     }

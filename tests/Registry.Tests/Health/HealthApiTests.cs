@@ -4,14 +4,12 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Health;
 
-public sealed class HealthApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class HealthApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Liveness_answers_200_while_the_process_is_up()
     {
-        var health = await (await _client.GetAsync("/health/live")).ReadAs<HealthEndpoints.HealthResponse>(HttpStatusCode.OK);
+        var health = await (await Client.GetAsync("/health/live")).ReadAs<HealthEndpoints.HealthResponse>(HttpStatusCode.OK);
 
         Assert.Equal("live", health.Status);
     }
@@ -19,7 +17,7 @@ public sealed class HealthApiTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task Readiness_answers_200_when_the_database_answers()
     {
-        var health = await (await _client.GetAsync("/health/ready")).ReadAs<HealthEndpoints.HealthResponse>(HttpStatusCode.OK);
+        var health = await (await Client.GetAsync("/health/ready")).ReadAs<HealthEndpoints.HealthResponse>(HttpStatusCode.OK);
 
         Assert.Equal("ready", health.Status);
     }

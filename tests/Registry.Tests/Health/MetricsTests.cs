@@ -10,16 +10,15 @@ namespace Registry.Tests.Health;
 /// provider counts every host's requests in the process, so these tests run alone, after the parallel classes.
 /// </summary>
 [Collection(nameof(MetricsTests))]
-public sealed class MetricsTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class MetricsTests(RegistryApp app) : ApiTests(app)
 {
     [Fact]
     public async Task Metrics_count_the_requests_served_by_route_and_status_and_include_Npgsql_instruments()
     {
-        var client = app.CreateClient();
         for (var i = 0; i < 3; i++)
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/vocabulary")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/api/v1/vocabulary")).StatusCode);
         for (var i = 0; i < 2; i++)
-            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/hospitals/{Guid.NewGuid()}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/v1/hospitals/{Guid.NewGuid()}")).StatusCode);
 
         var anonymous = app.ClientWithKey(null);
         var scrape = await anonymous.GetAsync("/metrics");

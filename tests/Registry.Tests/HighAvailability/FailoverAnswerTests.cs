@@ -13,19 +13,18 @@ namespace Registry.Tests.HighAvailability;
 /// read-only before promoting it; HAProxy needs a check interval to notice). That is the database being
 /// unavailable — 503 with Retry-After, nothing stored — never a 500.
 /// </summary>
-public sealed class FailoverAnswerTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class FailoverAnswerTests(RegistryApp app) : ApiTests(app)
 {
     [Fact]
     public async Task A_write_that_reaches_a_read_only_node_answers_503_with_retry_after_and_stores_nothing()
     {
-        var client = app.CreateClient();
         var database = new NpgsqlConnectionStringBuilder(app.ConnectionString).Database;
         await app.ExecuteAsync($"ALTER DATABASE {database} SET default_transaction_read_only = on");
         try
         {
             app.Services.GetRequiredService<RegistryConnections>().Clear(); // new connections: read-only, as on a standby
 
-            var response = await client.PostAsJson("/api/v1/cases",
+            var response = await Client.PostAsJson("/api/v1/cases",
                 CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "RO-1", sourceCaseId: "READ-ONLY-1"));
 
             var problem = await response.ReadProblem(HttpStatusCode.ServiceUnavailable);

@@ -5,28 +5,26 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Hospitals;
 
-public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class HospitalApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Created_hospital_can_be_read_back_with_its_location()
     {
-        var response = await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Test General", "Lyon", "France"));
+        var response = await Client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Test General", "Lyon", "France"));
 
         var created = await response.ReadAs<HospitalResponse>(HttpStatusCode.Created);
         Assert.Equal($"/api/v1/hospitals/{created.Id}", response.Headers.Location?.OriginalString);
-        var read = await (await _client.GetAsync(response.Headers.Location)).ReadAs<HospitalResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync(response.Headers.Location)).ReadAs<HospitalResponse>(HttpStatusCode.OK);
         Assert.Equal(("Test General", "Lyon", "France", 1), (read.Name, read.City, read.Country, read.Version));
     }
 
     [Fact]
     public async Task Updating_a_hospital_bumps_its_version()
     {
-        var created = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Old name", null, null)))
+        var created = await (await Client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Old name", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created);
 
-        var updated = await (await _client.PutCurrent($"/api/v1/hospitals/{created.Id}", new HospitalRequest("New name", "Oslo", "Norway")))
+        var updated = await (await Client.PutCurrent($"/api/v1/hospitals/{created.Id}", new HospitalRequest("New name", "Oslo", "Norway")))
             .ReadAs<HospitalResponse>(HttpStatusCode.OK);
 
         Assert.Equal(("New name", 2), (updated.Name, updated.Version));
@@ -36,7 +34,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Hospital_without_a_name_is_rejected_naming_the_field()
     {
-        var response = await _client.PostJson("/api/v1/hospitals", """{"name":" ","city":"x"}""");
+        var response = await Client.PostJson("/api/v1/hospitals", """{"name":" ","city":"x"}""");
 
         await response.ReadValidationProblem("name");
     }
@@ -46,7 +44,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals");
 
-        var response = await _client.PostJson("/api/v1/hospitals", """{"name":"Nul\u0000Hospital"}""");
+        var response = await Client.PostJson("/api/v1/hospitals", """{"name":"Nul\u0000Hospital"}""");
 
         await response.ReadValidationProblem("name");
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals"));
@@ -57,7 +55,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals");
 
-        var response = await _client.PostJson("/api/v1/hospitals", """{"id":"0b5e2c1e-0000-4000-8000-000000000001","name":"Sneaky"}""");
+        var response = await Client.PostJson("/api/v1/hospitals", """{"id":"0b5e2c1e-0000-4000-8000-000000000001","name":"Sneaky"}""");
 
         await response.ReadValidationProblem("id");
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals"));
@@ -66,7 +64,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Unknown_hospital_answers_404_problem()
     {
-        var response = await _client.GetAsync($"/api/v1/hospitals/{Guid.NewGuid()}");
+        var response = await Client.GetAsync($"/api/v1/hospitals/{Guid.NewGuid()}");
 
         await response.ReadProblem(HttpStatusCode.NotFound);
     }
@@ -74,7 +72,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Malformed_json_answers_400_problem()
     {
-        var response = await _client.PostJson("/api/v1/hospitals", """{"name": "x",""");
+        var response = await Client.PostJson("/api/v1/hospitals", """{"name": "x",""");
 
         await response.ReadValidationProblem("$");
     }
@@ -82,7 +80,7 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Non_json_content_type_answers_415_problem()
     {
-        var response = await _client.PostAsync("/api/v1/hospitals", new StringContent("name=x", System.Text.Encoding.UTF8, "text/plain"));
+        var response = await Client.PostAsync("/api/v1/hospitals", new StringContent("name=x", System.Text.Encoding.UTF8, "text/plain"));
 
         await response.ReadProblem(HttpStatusCode.UnsupportedMediaType);
     }
@@ -90,12 +88,12 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Deleting_a_hospital_that_has_patients_answers_409_and_keeps_it()
     {
-        var hospital = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Busy General", null, null)))
+        var hospital = await (await Client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Busy General", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created);
-        await (await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital.Id, "H-1", Sex.Male, null)))
+        await (await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital.Id, "H-1", Sex.Male, null)))
             .ReadAs<PatientResponse>(HttpStatusCode.Created);
 
-        var response = await _client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
+        var response = await Client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Contains("patients", problem.GetProperty("detail").GetString());
@@ -107,20 +105,20 @@ public sealed class HospitalApiTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Deleting_a_hospital_without_patients_removes_it()
     {
-        var hospital = await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Empty General", null, null)))
+        var hospital = await (await Client.PostAsJson("/api/v1/hospitals", new HospitalRequest("Empty General", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created);
 
-        var response = await _client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
+        var response = await Client.DeleteCurrent($"/api/v1/hospitals/{hospital.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM hospitals WHERE id = @id", new { id = hospital.Id }));
-        await (await _client.GetAsync($"/api/v1/hospitals/{hospital.Id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/hospitals/{hospital.Id}")).ReadProblem(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Deleting_an_unknown_hospital_answers_404_problem()
     {
-        var response = await _client.DeleteAsync($"/api/v1/hospitals/{Guid.NewGuid()}");
+        var response = await Client.DeleteAsync($"/api/v1/hospitals/{Guid.NewGuid()}");
 
         await response.ReadProblem(HttpStatusCode.NotFound);
     }

@@ -5,10 +5,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Medications;
 
-public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class MedicationApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     /// <summary>Case 1's gabapentin: started on admission, increased on day 2, tapered at the end.</summary>
     private static MedicationRequest Gabapentin() => new(
         "gabapentin", "Gabapentin capsules", Route.Oral, "capsule", new DoseRequest(300m, "mg"), "three times daily",
@@ -19,20 +17,20 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         app.QuerySingleAsync<long>("SELECT count(*) FROM medications WHERE case_id = @caseId", new { caseId });
 
     private async Task<MedicationResponse> Create(Guid caseId, MedicationRequest request) =>
-        await (await _client.PostAsJson($"/api/v1/cases/{caseId}/medications", request)).ReadAs<MedicationResponse>(HttpStatusCode.Created);
+        await (await Client.PostAsJson($"/api/v1/cases/{caseId}/medications", request)).ReadAs<MedicationResponse>(HttpStatusCode.Created);
 
     [Fact]
     public async Task Medication_added_to_a_case_carries_the_drug_vocabulary_and_is_stored_under_the_case_hospital()
     {
         var @case = await app.InsertCaseAsync();
 
-        var response = await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin());
+        var response = await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin());
 
         var created = await response.ReadAs<MedicationResponse>(HttpStatusCode.Created);
         Assert.Equal($"/api/v1/medications/{created.Id}", response.Headers.Location?.OriginalString);
         Assert.Equal(("gabapentin", "Gabapentin", "N03AX12", "anticonvulsant"),
             (created.Drug, created.DrugName, created.AtcCode, created.DrugClass));
-        var read = await (await _client.GetAsync(response.Headers.Location)).ReadAs<MedicationResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync(response.Headers.Location)).ReadAs<MedicationResponse>(HttpStatusCode.OK);
         Assert.Equal(("N03AX12", Route.Oral, Setting.Both, Ending.Tapered, new Dose(300m, "mg"), 1),
             (read.AtcCode, read.Route, read.Setting, read.Ending, read.Dose, read.Version));
         Assert.Equal([new Adjustment(2, DoseChange.Increased, "minimal relief after two days")], read.Adjustments);
@@ -67,7 +65,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var dayZero = await Create(@case.CaseId, Gabapentin() with { Drug = "cobalamin" });
         await Create((await app.InsertCaseAsync()).CaseId, Gabapentin());
 
-        var listed = await (await _client.GetAsync($"/api/v1/cases/{@case.CaseId}/medications"))
+        var listed = await (await Client.GetAsync($"/api/v1/cases/{@case.CaseId}/medications"))
             .ReadAs<List<MedicationResponse>>(HttpStatusCode.OK);
 
         Assert.Equal([dayZero.Id, dayTwo.Id, undated.Id], listed.Select(m => m.Id));
@@ -80,7 +78,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        var updated = await (await _client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with
+        var updated = await (await Client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with
             {
                 Drug = "carbamazepine", ProductName = "Carbamazepine tablets", Form = "tablet",
                 Adjustments = [new(3, DoseChange.Decreased, null), new(5, DoseChange.Stopped, "rash")],
@@ -100,9 +98,9 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/medications/{created.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteCurrent($"/api/v1/medications/{created.Id}")).StatusCode);
 
-        await (await _client.GetAsync($"/api/v1/medications/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/medications/{created.Id}")).ReadProblem(HttpStatusCode.NotFound);
         Assert.Equal(0, await CountMedications(@case.CaseId));
         Assert.Equal(1, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases WHERE id = @id", new { id = @case.CaseId }));
     }
@@ -112,8 +110,8 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM medications");
 
-        await (await _client.PostAsJson($"/api/v1/cases/{Guid.NewGuid()}/medications", Gabapentin())).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/medications")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.PostAsJson($"/api/v1/cases/{Guid.NewGuid()}/medications", Gabapentin())).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/medications")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM medications"));
     }
@@ -123,9 +121,9 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var id = Guid.NewGuid();
 
-        var problem = await (await _client.GetAsync($"/api/v1/medications/{id}")).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.PutAsJson($"/api/v1/medications/{id}", Gabapentin())).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.DeleteAsync($"/api/v1/medications/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        var problem = await (await Client.GetAsync($"/api/v1/medications/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.PutAsJson($"/api/v1/medications/{id}", Gabapentin())).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync($"/api/v1/medications/{id}")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Contains(id.ToString(), problem.GetProperty("detail").GetString());
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM medications WHERE id = @id", new { id }));
@@ -136,7 +134,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var @case = await app.InsertCaseAsync();
 
-        var errors = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin() with { Drug = "aspirin" }))
+        var errors = await (await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin() with { Drug = "aspirin" }))
             .ReadValidationProblem("drug");
 
         var message = errors.GetProperty("drug")[0].GetString();
@@ -150,7 +148,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var @case = await app.InsertCaseAsync();
         await Create(@case.CaseId, Gabapentin()); // the vocabulary is now cached
-        (await _client.PostAsJson("/api/v1/vocabulary/drugs", new Registry.Api.Vocabulary.DrugRequest("pregabalin", "Pregabalin", "N03AX16", "anticonvulsant")))
+        (await Client.PostAsJson("/api/v1/vocabulary/drugs", new Registry.Api.Vocabulary.DrugRequest("pregabalin", "Pregabalin", "N03AX16", "anticonvulsant")))
             .EnsureSuccessStatusCode();
 
         var created = await Create(@case.CaseId, Gabapentin() with { Drug = "pregabalin" });
@@ -163,7 +161,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var @case = await app.InsertCaseAsync();
 
-        var errors = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin() with { StartDay = 5, EndDay = 4, Adjustments = null }))
+        var errors = await (await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", Gabapentin() with { StartDay = 5, EndDay = 4, Adjustments = null }))
             .ReadValidationProblem("endDay");
 
         Assert.Contains("startDay", errors.GetProperty("endDay")[0].GetString());
@@ -181,7 +179,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
             Adjustments = [new(4, DoseChange.Increased, null), new(2, DoseChange.Increased, null), new(11, DoseChange.Stopped, null)],
         };
 
-        var errors = await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", request))
+        var errors = await (await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/medications", request))
             .ReadValidationProblem("adjustments[1].day", "adjustments[2].day");
 
         Assert.False(errors.TryGetProperty("adjustments[0].day", out _));
@@ -191,13 +189,8 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Adjustment_without_day_or_change_and_a_null_adjustment_are_rejected_naming_each()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications",
-                """{"drug":"gabapentin","route":"oral","setting":"inpatient","adjustments":[{"note":"x"},null]}"""))
-            .ReadValidationProblem("adjustments[0].day", "adjustments[0].change", "adjustments[1]");
-
-        Assert.Equal(0, await CountMedications(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "medications", """{"drug":"gabapentin","route":"oral","setting":"inpatient","adjustments":[{"note":"x"},null]}""",
+            "adjustments[0].day", "adjustments[0].change", "adjustments[1]");
     }
 
     [Theory]
@@ -207,61 +200,38 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
     [InlineData("0.00001", "dose.amount")]
     public async Task Dose_amount_outside_its_bounds_is_rejected(string amount, string path)
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications",
-                $$$"""{"drug":"gabapentin","route":"oral","setting":"inpatient","dose":{"amount":{{{amount}}},"unit":"mg"}}"""))
-            .ReadValidationProblem(path);
-
-        Assert.Equal(0, await CountMedications(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "medications", $$$"""{"drug":"gabapentin","route":"oral","setting":"inpatient","dose":{"amount":{{{amount}}},"unit":"mg"}}""",
+            path);
     }
 
     [Fact]
     public async Task Dose_without_a_unit_is_rejected_naming_dose_unit()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications",
-                """{"drug":"gabapentin","route":"oral","setting":"inpatient","dose":{"amount":300}}"""))
-            .ReadValidationProblem("dose.unit");
-
-        Assert.Equal(0, await CountMedications(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "medications", """{"drug":"gabapentin","route":"oral","setting":"inpatient","dose":{"amount":300}}""",
+            "dose.unit");
     }
 
     [Fact]
     public async Task Medication_without_drug_route_or_setting_is_rejected_naming_each()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications", """{"productName":"Gabapentin capsules"}"""))
-            .ReadValidationProblem("drug", "route", "setting");
-
-        Assert.Equal(0, await CountMedications(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "medications", """{"productName":"Gabapentin capsules"}""",
+            "drug", "route", "setting");
     }
 
     [Fact]
     public async Task Unknown_route_is_rejected_listing_the_allowed_ones()
     {
-        var @case = await app.InsertCaseAsync();
-
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications",
-                """{"drug":"gabapentin","route":"nasal","setting":"inpatient"}"""))
-            .ReadValidationProblem("route");
+        var errors = await app.AssertChildRefusedAsync(Client, "medications", """{"drug":"gabapentin","route":"nasal","setting":"inpatient"}""",
+            "route");
 
         Assert.Contains("parenteral", errors.GetProperty("route")[0].GetString());
-        Assert.Equal(0, await CountMedications(@case.CaseId));
     }
 
     [Fact]
     public async Task Case_id_in_the_body_is_rejected_as_not_part_of_the_contract()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/medications",
-                $$"""{"caseId":"{{Guid.NewGuid()}}","drug":"gabapentin","route":"oral","setting":"inpatient"}"""))
-            .ReadValidationProblem("caseId");
-
-        Assert.Equal(0, await CountMedications(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "medications", $$"""{"caseId":"{{Guid.NewGuid()}}","drug":"gabapentin","route":"oral","setting":"inpatient"}""",
+            "caseId");
     }
 
     [Fact]
@@ -270,7 +240,7 @@ public sealed class MedicationApiTests(RegistryApp app) : IClassFixture<Registry
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, Gabapentin());
 
-        await (await _client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with { Drug = "unknown-drug" }))
+        await (await Client.PutCurrent($"/api/v1/medications/{created.Id}", Gabapentin() with { Drug = "unknown-drug" }))
             .ReadValidationProblem("drug");
 
         var stored = await app.QuerySingleAsync<(string Drug, int Version)>(

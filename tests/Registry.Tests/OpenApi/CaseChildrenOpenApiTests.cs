@@ -4,13 +4,11 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.OpenApi;
 
-public sealed class CaseChildrenOpenApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class CaseChildrenOpenApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private async Task<JsonElement> Paths()
     {
-        var response = await _client.GetAsync("/swagger/v1/swagger.json");
+        var response = await Client.GetAsync("/swagger/v1/swagger.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("paths");
     }

@@ -8,19 +8,18 @@ namespace Registry.Tests.OpenApi;
 /// The document is good enough to build on: a C# client generated from it with NSwag compiles, and the README's
 /// API tour (GeneratedClient/ApiTour.cs) runs through that client against the API, errors included.
 /// </summary>
-public sealed class GeneratedClientTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class GeneratedClientTests(RegistryApp app) : ApiTests(app)
 {
     [Fact]
     public async Task A_client_generated_from_the_document_runs_the_readme_api_tour()
     {
-        var client = app.CreateClient();
-        var document = await client.GetAsync("/swagger/v1/swagger.json");
+        var document = await Client.GetAsync("/swagger/v1/swagger.json");
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
 
         var generated = await ClientCompiler.GenerateAsync(await document.Content.ReadAsStringAsync());
         var assembly = ClientCompiler.Compile(generated, TourSource());
         var run = assembly.GetType("ApiTour")!.GetMethod("RunAsync")!;
-        var steps = await (Task<IReadOnlyList<string>>)run.Invoke(null, [client])!;
+        var steps = await (Task<IReadOnlyList<string>>)run.Invoke(null, [Client])!;
 
         Assert.Equal(
             ["list with drug filter", "get the seeded cases", "outcomes-by-drug", "vocabulary", "POST a whole case with Idempotency-Key",

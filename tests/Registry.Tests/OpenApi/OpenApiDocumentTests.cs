@@ -9,15 +9,13 @@ namespace Registry.Tests.OpenApi;
 /// a summary and description, a description for each parameter, an example for each JSON body, and the
 /// error answers it can give (400 for a body, 404 for an id in the path), with an example for every answer.
 /// </summary>
-public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class OpenApiDocumentTests(RegistryApp app) : ApiTests(app)
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Swagger_ui_is_served()
     {
-        var response = await _client.GetAsync("/swagger/index.html");
+        var response = await Client.GetAsync("/swagger/index.html");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("swagger-ui", await response.Content.ReadAsStringAsync());
@@ -135,7 +133,7 @@ public sealed class OpenApiDocumentTests(RegistryApp app) : IClassFixture<Regist
 
     private async Task<JsonElement> Document()
     {
-        var response = await _client.GetAsync("/swagger/v1/swagger.json");
+        var response = await Client.GetAsync("/swagger/v1/swagger.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
     }

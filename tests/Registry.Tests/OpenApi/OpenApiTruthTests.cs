@@ -11,14 +11,12 @@ namespace Registry.Tests.OpenApi;
 /// The document tells the truth: every status an operation can answer is declared, and real answers, NDJSON lines
 /// and the document's own examples validate against the schemas it declares, as a standard JSON Schema validator reads them.
 /// </summary>
-public sealed class OpenApiTruthTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class OpenApiTruthTests(RegistryApp app) : ApiTests(app)
 {
     private const string Tiantan2019 = "96779884-1e8a-4081-b248-6f698b027e6e";
     private const string Harbin2022 = "5ab14676-b223-4910-9da2-67bb5a532cc9";
     private const string Nobody = "0195f1a0-0000-7000-8000-00000000dead";
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Every_operation_declares_each_status_its_body_parameters_keys_and_headers_can_lead_to()
     {
@@ -69,7 +67,7 @@ public sealed class OpenApiTruthTests(RegistryApp app) : IClassFixture<RegistryA
         var failures = new List<string>();
         foreach (var (path, url, status) in calls)
         {
-            var response = await _client.GetAsync(url);
+            var response = await Client.GetAsync(url);
             Assert.True(response.StatusCode == status, $"GET {url} answered {(int)response.StatusCode}, not {(int)status}");
             var schema = schemas.ResponseSchema("get", path, (int)status, response.Content.Headers.ContentType!.MediaType!);
             failures.AddRange(schemas.Errors(schema, JsonNode.Parse(await response.Content.ReadAsStringAsync())).Select(e => $"GET {url}: {e}"));
@@ -93,7 +91,7 @@ public sealed class OpenApiTruthTests(RegistryApp app) : IClassFixture<RegistryA
         var body = new StringContent($"{document.ToJsonString()}\n{{\"sourceCaseId\":1}}\n", Encoding.UTF8);
         body.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
 
-        var response = await _client.PostAsync("/api/v1/cases/bulk", body);
+        var response = await Client.PostAsync("/api/v1/cases/bulk", body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = await response.Content.ReadAsStringAsync();
@@ -171,7 +169,7 @@ public sealed class OpenApiTruthTests(RegistryApp app) : IClassFixture<RegistryA
 
     private async Task<DocumentSchemas> Schemas()
     {
-        var response = await _client.GetAsync("/swagger/v1/swagger.json");
+        var response = await Client.GetAsync("/swagger/v1/swagger.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return new DocumentSchemas(await response.Content.ReadAsStringAsync());
     }

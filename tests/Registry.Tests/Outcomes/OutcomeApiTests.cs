@@ -4,10 +4,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Outcomes;
 
-public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class OutcomeApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private static OutcomeRequest PhoneFollowUp(int day, OutcomeStatus status, SeverityRequest? severity = null) =>
         new(day, AssessmentMethod.Phone, status, severity, false, [], $"Phone follow-up on day {day}.");
 
@@ -19,19 +17,19 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
             "SELECT final_outcome_status, final_outcome_day, first_improvement_day FROM cases WHERE id = @caseId", new { caseId });
 
     private async Task<OutcomeResponse> Create(Guid caseId, OutcomeRequest request) =>
-        await (await _client.PostAsJson($"/api/v1/cases/{caseId}/outcomes", request)).ReadAs<OutcomeResponse>(HttpStatusCode.Created);
+        await (await Client.PostAsJson($"/api/v1/cases/{caseId}/outcomes", request)).ReadAs<OutcomeResponse>(HttpStatusCode.Created);
 
     [Fact]
     public async Task Outcome_added_to_a_case_is_stored_under_the_case_hospital_and_becomes_its_final_outcome()
     {
         var @case = await app.InsertCaseAsync();
 
-        var response = await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/outcomes",
+        var response = await Client.PostAsJson($"/api/v1/cases/{@case.CaseId}/outcomes",
             PhoneFollowUp(56, OutcomeStatus.Resolved, new SeverityRequest(SeverityScale.Hfs7, 0)));
 
         var created = await response.ReadAs<OutcomeResponse>(HttpStatusCode.Created);
         Assert.Equal($"/api/v1/outcomes/{created.Id}", response.Headers.Location?.OriginalString);
-        var read = await (await _client.GetAsync(response.Headers.Location)).ReadAs<OutcomeResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync(response.Headers.Location)).ReadAs<OutcomeResponse>(HttpStatusCode.OK);
         Assert.Equal((@case.CaseId, 56, AssessmentMethod.Phone, OutcomeStatus.Resolved, new Severity(SeverityScale.Hfs7, 0), false, 1),
             (read.CaseId, read.Day, read.Method, read.Status, read.Severity, read.Recurrence, read.Version));
         var stored = await app.QuerySingleAsync<(Guid HospitalId, string Scale)>(
@@ -49,14 +47,14 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var weekFour = await Create(@case.CaseId, PhoneFollowUp(28, OutcomeStatus.MarkedImprovement));
         Assert.Equal(("resolved", 56, 28), await FinalOutcome(@case.CaseId));
 
-        await (await _client.PutCurrent($"/api/v1/outcomes/{weekEight.Id}", PhoneFollowUp(14, OutcomeStatus.Unchanged)))
+        await (await Client.PutCurrent($"/api/v1/outcomes/{weekEight.Id}", PhoneFollowUp(14, OutcomeStatus.Unchanged)))
             .ReadAs<OutcomeResponse>(HttpStatusCode.OK);
         Assert.Equal(("marked-improvement", 28, 28), await FinalOutcome(@case.CaseId));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/outcomes/{weekFour.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteCurrent($"/api/v1/outcomes/{weekFour.Id}")).StatusCode);
         Assert.Equal(("unchanged", 14, (int?)null), await FinalOutcome(@case.CaseId));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/outcomes/{weekEight.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteCurrent($"/api/v1/outcomes/{weekEight.Id}")).StatusCode);
         Assert.Equal(((string?)null, (int?)null, (int?)null), await FinalOutcome(@case.CaseId));
     }
 
@@ -69,7 +67,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var weekFour = await Create(@case.CaseId, PhoneFollowUp(28, OutcomeStatus.MarkedImprovement));
         await Create((await app.InsertCaseAsync()).CaseId, PhoneFollowUp(1, OutcomeStatus.Unchanged));
 
-        var listed = await (await _client.GetAsync($"/api/v1/cases/{@case.CaseId}/outcomes"))
+        var listed = await (await Client.GetAsync($"/api/v1/cases/{@case.CaseId}/outcomes"))
             .ReadAs<List<OutcomeResponse>>(HttpStatusCode.OK);
 
         Assert.Equal([discharge.Id, weekFour.Id, weekEight.Id], listed.Select(o => o.Id));
@@ -81,7 +79,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, PhoneFollowUp(28, OutcomeStatus.Improved));
 
-        var updated = await (await _client.PutCurrent($"/api/v1/outcomes/{created.Id}",
+        var updated = await (await Client.PutCurrent($"/api/v1/outcomes/{created.Id}",
                 new OutcomeRequest(28, AssessmentMethod.Record, OutcomeStatus.MarkedImprovement, new(SeverityScale.Jankovic, 2), null,
                     ["mild residual facial asymmetry"], null)))
             .ReadAs<OutcomeResponse>(HttpStatusCode.OK);
@@ -99,9 +97,9 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM outcomes");
 
-        await (await _client.PostAsJson($"/api/v1/cases/{Guid.NewGuid()}/outcomes", PhoneFollowUp(28, OutcomeStatus.Improved)))
+        await (await Client.PostAsJson($"/api/v1/cases/{Guid.NewGuid()}/outcomes", PhoneFollowUp(28, OutcomeStatus.Improved)))
             .ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/outcomes")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/cases/{Guid.NewGuid()}/outcomes")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM outcomes"));
     }
@@ -111,9 +109,9 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var id = Guid.NewGuid();
 
-        await (await _client.GetAsync($"/api/v1/outcomes/{id}")).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.PutAsJson($"/api/v1/outcomes/{id}", PhoneFollowUp(28, OutcomeStatus.Improved))).ReadProblem(HttpStatusCode.NotFound);
-        await (await _client.DeleteAsync($"/api/v1/outcomes/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/outcomes/{id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.PutAsJson($"/api/v1/outcomes/{id}", PhoneFollowUp(28, OutcomeStatus.Improved))).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync($"/api/v1/outcomes/{id}")).ReadProblem(HttpStatusCode.NotFound);
 
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM outcomes WHERE id = @id", new { id }));
     }
@@ -129,7 +127,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var @case = await app.InsertCaseAsync();
 
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes",
+        var errors = await (await Client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes",
                 $$$"""{"day":28,"method":"phone","status":"improved","severity":{"scale":"{{{scale}}}","score":{{{score}}}}}"""))
             .ReadValidationProblem("severity.score");
 
@@ -157,49 +155,33 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Severity_without_scale_and_score_is_rejected_naming_both()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes",
-                """{"day":28,"method":"phone","status":"improved","severity":{}}"""))
-            .ReadValidationProblem("severity.scale", "severity.score");
-
-        Assert.Equal(0, await CountOutcomes(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "outcomes", """{"day":28,"method":"phone","status":"improved","severity":{}}""",
+            "severity.scale", "severity.score");
     }
 
     [Fact]
     public async Task Outcome_without_day_method_or_status_is_rejected_naming_each()
     {
-        var @case = await app.InsertCaseAsync();
-
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes", """{"notes":"doing well"}"""))
-            .ReadValidationProblem("day", "method", "status");
+        var errors = await app.AssertChildRefusedAsync(Client, "outcomes", """{"notes":"doing well"}""",
+            "day", "method", "status");
 
         Assert.Equal("Required.", errors.GetProperty("status")[0].GetString());
-        Assert.Equal(0, await CountOutcomes(@case.CaseId));
     }
 
     [Fact]
     public async Task Unknown_assessment_method_is_rejected_listing_the_allowed_ones()
     {
-        var @case = await app.InsertCaseAsync();
-
-        var errors = await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes", """{"day":28,"method":"email","status":"improved"}"""))
-            .ReadValidationProblem("method");
+        var errors = await app.AssertChildRefusedAsync(Client, "outcomes", """{"day":28,"method":"email","status":"improved"}""",
+            "method");
 
         Assert.Contains("in-person", errors.GetProperty("method")[0].GetString());
-        Assert.Equal(0, await CountOutcomes(@case.CaseId));
     }
 
     [Fact]
     public async Task Client_cannot_set_the_id_of_a_new_outcome()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostJson($"/api/v1/cases/{@case.CaseId}/outcomes",
-                $$"""{"id":"{{Guid.NewGuid()}}","day":28,"method":"phone","status":"improved"}"""))
-            .ReadValidationProblem("id");
-
-        Assert.Equal(0, await CountOutcomes(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "outcomes", $$"""{"id":"{{Guid.NewGuid()}}","day":28,"method":"phone","status":"improved"}""",
+            "id");
     }
 
     [Fact]
@@ -208,7 +190,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var @case = await app.InsertCaseAsync();
         var created = await Create(@case.CaseId, PhoneFollowUp(56, OutcomeStatus.Resolved));
 
-        await (await _client.PutCurrent($"/api/v1/outcomes/{created.Id}",
+        await (await Client.PutCurrent($"/api/v1/outcomes/{created.Id}",
                 PhoneFollowUp(60, OutcomeStatus.Worsened, new SeverityRequest(SeverityScale.Smc, 5))))
             .ReadValidationProblem("severity.score");
 
@@ -219,12 +201,7 @@ public sealed class OutcomeApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Too_many_residual_findings_are_rejected()
     {
-        var @case = await app.InsertCaseAsync();
-
-        await (await _client.PostAsJson($"/api/v1/cases/{@case.CaseId}/outcomes",
-                PhoneFollowUp(28, OutcomeStatus.Improved) with { ResidualFindings = Enumerable.Repeat("asymmetry", 51).ToList() }))
-            .ReadValidationProblem("residualFindings");
-
-        Assert.Equal(0, await CountOutcomes(@case.CaseId));
+        await app.AssertChildRefusedAsync(Client, "outcomes", PhoneFollowUp(28, OutcomeStatus.Improved) with { ResidualFindings = Enumerable.Repeat("asymmetry", 51).ToList() },
+            "residualFindings");
     }
 }

@@ -9,20 +9,18 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Patients;
 
-public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class PatientApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Created_patient_can_be_read_back_with_its_location()
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "TT-0001", Sex.Female, 1968));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "TT-0001", Sex.Female, 1968));
 
         var created = await response.ReadAs<PatientResponse>(HttpStatusCode.Created);
         Assert.Equal($"/api/v1/patients/{created.Id}", response.Headers.Location?.OriginalString);
-        var read = await (await _client.GetAsync(response.Headers.Location)).ReadAs<PatientResponse>(HttpStatusCode.OK);
+        var read = await (await Client.GetAsync(response.Headers.Location)).ReadAs<PatientResponse>(HttpStatusCode.OK);
         Assert.Equal((hospital, "TT-0001", Sex.Female, 1968, 1), (read.HospitalId, read.Pseudonym, read.Sex, read.BirthYear, read.Version));
         Assert.Equal("female", await app.QuerySingleAsync<string>("SELECT sex FROM patients WHERE id = @id", new { id = created.Id }));
     }
@@ -30,7 +28,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Patient_of_an_unknown_hospital_is_rejected_naming_hospitalId_and_nothing_is_stored()
     {
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(Guid.NewGuid(), "ORPHAN-1", Sex.Male, null));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(Guid.NewGuid(), "ORPHAN-1", Sex.Male, null));
 
         await response.ReadValidationProblem("hospitalId");
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM patients WHERE pseudonym = 'ORPHAN-1'"));
@@ -39,7 +37,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Patient_without_hospital_pseudonym_or_sex_is_rejected_naming_each_field()
     {
-        var response = await _client.PostJson("/api/v1/patients", """{"pseudonym":"  "}""");
+        var response = await Client.PostJson("/api/v1/patients", """{"pseudonym":"  "}""");
 
         await response.ReadValidationProblem("hospitalId", "pseudonym", "sex");
     }
@@ -49,7 +47,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, new string('p', 101), Sex.Male, null));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, new string('p', 101), Sex.Male, null));
 
         await response.ReadValidationProblem("pseudonym");
         Assert.Equal(0, await PatientsOf(hospital));
@@ -61,7 +59,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var first = await CreatePatient(hospital, "DUP-1");
 
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "DUP-1", Sex.Male, 1970));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "DUP-1", Sex.Male, 1970));
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Equal(first.Id, problem.GetProperty("existingPatientId").GetGuid());
@@ -76,7 +74,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var (one, other) = (await NewHospital(), await NewHospital());
         await CreatePatient(one, "SHARED-7");
 
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(other, "SHARED-7", Sex.Male, null));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(other, "SHARED-7", Sex.Male, null));
 
         var created = await response.ReadAs<PatientResponse>(HttpStatusCode.Created);
         Assert.Equal(other, created.HospitalId);
@@ -89,7 +87,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
-            _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "RACE-1", Sex.Other, null))));
+            Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "RACE-1", Sex.Other, null))));
 
         var winner = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
         var stored = await winner.ReadAs<PatientResponse>(HttpStatusCode.Created);
@@ -120,7 +118,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostAsJson("/api/v1/patients",
+        var response = await Client.PostAsJson("/api/v1/patients",
             new PatientRequest(hospital, "FUTURE-1", Sex.Female, DateTime.UtcNow.Year + 2));
 
         await response.ReadValidationProblem("birthYear");
@@ -132,7 +130,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "OLD-1", Sex.Female, 1899));
+        var response = await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, "OLD-1", Sex.Female, 1899));
 
         await response.ReadValidationProblem("birthYear");
         Assert.Equal(0, await PatientsOf(hospital));
@@ -143,7 +141,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostJson("/api/v1/patients", $$"""{"hospitalId":"{{hospital}}","pseudonym":"X-1","sex":"F"}""");
+        var response = await Client.PostJson("/api/v1/patients", $$"""{"hospitalId":"{{hospital}}","pseudonym":"X-1","sex":"F"}""");
 
         var errors = await response.ReadValidationProblem("sex");
         Assert.Contains("male, female, other, unknown", errors.GetProperty("sex")[0].GetString());
@@ -155,17 +153,19 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PostJson("/api/v1/patients",
+        var response = await Client.PostJson("/api/v1/patients",
             $$"""{"id":"{{Guid.NewGuid()}}","hospitalId":"{{hospital}}","pseudonym":"X-2","sex":"male"}""");
 
         await response.ReadValidationProblem("id");
         Assert.Equal(0, await PatientsOf(hospital));
     }
 
-    [Fact]
-    public async Task Unknown_patient_answers_404_problem()
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task Reading_or_deleting_an_unknown_patient_answers_404_problem(string method)
     {
-        var response = await _client.GetAsync($"/api/v1/patients/{Guid.NewGuid()}");
+        var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"/api/v1/patients/{Guid.NewGuid()}"));
 
         await response.ReadProblem(HttpStatusCode.NotFound);
     }
@@ -176,7 +176,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "UPD-1");
 
-        var updated = await (await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "UPD-1b", Sex.Unknown, 1950)))
+        var updated = await (await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "UPD-1b", Sex.Unknown, 1950)))
             .ReadAs<PatientResponse>(HttpStatusCode.OK);
 
         Assert.Equal(("UPD-1b", Sex.Unknown, 1950, 2), (updated.Pseudonym, updated.Sex, updated.BirthYear, updated.Version));
@@ -191,7 +191,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "KEEP-1");
 
-        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "KEEP-1", Sex.Male, 1980));
+        var response = await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "KEEP-1", Sex.Male, 1980));
 
         var updated = await response.ReadAs<PatientResponse>(HttpStatusCode.OK);
         Assert.Equal((Sex.Male, 1980), (updated.Sex, updated.BirthYear));
@@ -204,7 +204,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var holder = await CreatePatient(hospital, "TAKEN-1");
         var patient = await CreatePatient(hospital, "FREE-1");
 
-        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "TAKEN-1", Sex.Male, null));
+        var response = await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(hospital, "TAKEN-1", Sex.Male, null));
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Equal(holder.Id, problem.GetProperty("existingPatientId").GetGuid());
@@ -217,7 +217,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     {
         var hospital = await NewHospital();
 
-        var response = await _client.PutAsJson($"/api/v1/patients/{Guid.NewGuid()}", new PatientRequest(hospital, "GHOST", Sex.Male, null));
+        var response = await Client.PutAsJson($"/api/v1/patients/{Guid.NewGuid()}", new PatientRequest(hospital, "GHOST", Sex.Male, null));
 
         await response.ReadProblem(HttpStatusCode.NotFound);
         Assert.Equal(0, await PatientsOf(hospital));
@@ -229,7 +229,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var hospital = await NewHospital();
         var patient = await CreatePatient(hospital, "MOVE-0");
 
-        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(Guid.NewGuid(), "MOVE-0", Sex.Female, null));
+        var response = await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(Guid.NewGuid(), "MOVE-0", Sex.Female, null));
 
         await response.ReadValidationProblem("hospitalId");
         Assert.Equal(hospital, await HospitalOf(patient.Id));
@@ -241,7 +241,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var (from, to) = (await NewHospital(), await NewHospital());
         var patient = await CreatePatient(from, "MOVE-1");
 
-        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-1", Sex.Female, null));
+        var response = await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-1", Sex.Female, null));
 
         Assert.Equal(to, (await response.ReadAs<PatientResponse>(HttpStatusCode.OK)).HospitalId);
         Assert.Equal(to, await HospitalOf(patient.Id));
@@ -254,7 +254,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var patient = await CreatePatient(from, "MOVE-2");
         await InsertCase(patient.Id, from);
 
-        var response = await _client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-2", Sex.Female, null));
+        var response = await Client.PutCurrent($"/api/v1/patients/{patient.Id}", new PatientRequest(to, "MOVE-2", Sex.Female, null));
 
         var problem = await response.ReadProblem(HttpStatusCode.Conflict);
         Assert.Contains("case", problem.GetProperty("detail").GetString());
@@ -272,10 +272,10 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         var caseId = await InsertCase(patient.Id, hospital);
         var otherCase = await InsertCase(other.Id, hospital);
 
-        var response = await _client.DeleteCurrent($"/api/v1/patients/{patient.Id}");
+        var response = await Client.DeleteCurrent($"/api/v1/patients/{patient.Id}");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        await (await _client.GetAsync($"/api/v1/patients/{patient.Id}")).ReadProblem(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/api/v1/patients/{patient.Id}")).ReadProblem(HttpStatusCode.NotFound);
         var left = await app.QuerySingleAsync<(long, long, long, long)>("""
             SELECT (SELECT count(*) FROM cases WHERE patient_id = @id),
                    (SELECT count(*) FROM diagnostics WHERE case_id = @caseId),
@@ -293,14 +293,6 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
-    public async Task Deleting_an_unknown_patient_answers_404_problem()
-    {
-        var response = await _client.DeleteAsync($"/api/v1/patients/{Guid.NewGuid()}");
-
-        await response.ReadProblem(HttpStatusCode.NotFound);
-    }
-
-    [Fact]
     public async Task Patients_of_a_hospital_are_listed_by_pseudonym_in_pages_that_cover_each_once()
     {
         var (hospital, elsewhere) = (await NewHospital(), await NewHospital());
@@ -313,7 +305,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         do
         {
             var url = $"/api/v1/patients?hospitalId={hospital}&limit=2" + (cursor is null ? "" : $"&cursor={cursor}");
-            var page = await (await _client.GetAsync(url)).ReadAs<PatientPage>(HttpStatusCode.OK);
+            var page = await (await Client.GetAsync(url)).ReadAs<PatientPage>(HttpStatusCode.OK);
             Assert.All(page.Items, p => Assert.Equal(hospital, p.HospitalId));
             Assert.True(page.Items.Count <= 2);
             seen.AddRange(page.Items.Select(p => p.Pseudonym));
@@ -333,8 +325,8 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
         await CreatePatient(hospital, first);
         await CreatePatient(hospital, second);
 
-        var page1 = await (await _client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1")).ReadAs<PatientPage>(HttpStatusCode.OK);
-        var page2 = await (await _client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1&cursor={page1.NextCursor}"))
+        var page1 = await (await Client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1")).ReadAs<PatientPage>(HttpStatusCode.OK);
+        var page2 = await (await Client.GetAsync($"/api/v1/patients?hospitalId={hospital}&limit=1&cursor={page1.NextCursor}"))
             .ReadAs<PatientPage>(HttpStatusCode.OK);
 
         Assert.Equal([first, second], page1.Items.Concat(page2.Items).Select(p => p.Pseudonym).Order(StringComparer.Ordinal));
@@ -344,7 +336,7 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [Fact]
     public async Task Patient_list_defaults_to_50_per_page()
     {
-        var page = await (await _client.GetAsync("/api/v1/patients")).ReadAs<PatientPage>(HttpStatusCode.OK);
+        var page = await (await Client.GetAsync("/api/v1/patients")).ReadAs<PatientPage>(HttpStatusCode.OK);
 
         Assert.Equal(50, page.Limit);
     }
@@ -357,17 +349,17 @@ public sealed class PatientApiTests(RegistryApp app) : IClassFixture<RegistryApp
     [InlineData("hospitalId=123", "hospitalId")]
     public async Task Bad_list_query_is_rejected_naming_the_parameter(string query, string parameter)
     {
-        var response = await _client.GetAsync($"/api/v1/patients?{query}");
+        var response = await Client.GetAsync($"/api/v1/patients?{query}");
 
         await response.ReadValidationProblem(parameter);
     }
 
     private async Task<Guid> NewHospital() =>
-        (await (await _client.PostAsJson("/api/v1/hospitals", new HospitalRequest($"Hospital {Guid.NewGuid():N}", null, null)))
+        (await (await Client.PostAsJson("/api/v1/hospitals", new HospitalRequest($"Hospital {Guid.NewGuid():N}", null, null)))
             .ReadAs<HospitalResponse>(HttpStatusCode.Created)).Id;
 
     private async Task<PatientResponse> CreatePatient(Guid hospital, string pseudonym) =>
-        await (await _client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, pseudonym, Sex.Female, 1970)))
+        await (await Client.PostAsJson("/api/v1/patients", new PatientRequest(hospital, pseudonym, Sex.Female, 1970)))
             .ReadAs<PatientResponse>(HttpStatusCode.Created);
 
     private Task<long> PatientsOf(Guid hospital) =>

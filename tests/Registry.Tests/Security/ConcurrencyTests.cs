@@ -7,10 +7,8 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 
-public sealed class ConcurrencyTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class ConcurrencyTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     private static HttpRequestMessage Put(string url, object body, string? ifMatch)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = JsonContent.Create(body, body.GetType(), options: RegistryApp.Json) };
@@ -21,11 +19,11 @@ public sealed class ConcurrencyTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Reads_and_writes_carry_the_version_as_a_weak_etag()
     {
-        var hospital = await _client.CreateHospitalAsync("ETag");
-        var read = await _client.GetAsync($"/api/v1/hospitals/{hospital}");
+        var hospital = await Client.CreateHospitalAsync("ETag");
+        var read = await Client.GetAsync($"/api/v1/hospitals/{hospital}");
         Assert.Equal("W/\"1\"", read.Headers.ETag?.ToString());
 
-        var updated = await _client.SendAsync(Put($"/api/v1/hospitals/{hospital}", new HospitalRequest("ETag 2", null, null), "W/\"1\""));
+        var updated = await Client.SendAsync(Put($"/api/v1/hospitals/{hospital}", new HospitalRequest("ETag 2", null, null), "W/\"1\""));
 
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         Assert.Equal("W/\"2\"", updated.Headers.ETag?.ToString());
@@ -34,9 +32,9 @@ public sealed class ConcurrencyTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task A_put_without_if_match_is_428_and_changes_nothing()
     {
-        var hospital = await _client.CreateHospitalAsync("Unconditional");
+        var hospital = await Client.CreateHospitalAsync("Unconditional");
 
-        var response = await _client.SendAsync(Put($"/api/v1/hospitals/{hospital}", new HospitalRequest("Overwritten", null, null), null));
+        var response = await Client.SendAsync(Put($"/api/v1/hospitals/{hospital}", new HospitalRequest("Overwritten", null, null), null));
 
         await response.ReadProblem(HttpStatusCode.PreconditionRequired);
         Assert.Equal(("Unconditional", 1), await app.QuerySingleAsync<(string, int)>("SELECT name, version FROM hospitals WHERE id = @hospital", new { hospital }));
@@ -45,12 +43,12 @@ public sealed class ConcurrencyTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task A_stale_if_match_is_412_and_changes_nothing()
     {
-        var document = CaseDocuments.Document(await _client.CreateHospitalAsync("Stale"), pseudonym: "STALE");
-        var created = await _client.CreateCaseAsync(document);
-        await (await _client.PutCurrent($"/api/v1/cases/{created.Id}", document with { AgeAtPresentation = 48 })).ReadAs<object>(HttpStatusCode.OK);
+        var document = CaseDocuments.Document(await Client.CreateHospitalAsync("Stale"), pseudonym: "STALE");
+        var created = await Client.CreateCaseAsync(document);
+        await (await Client.PutCurrent($"/api/v1/cases/{created.Id}", document with { AgeAtPresentation = 48 })).ReadAs<object>(HttpStatusCode.OK);
 
-        var stale = await _client.SendAsync(Put($"/api/v1/cases/{created.Id}", document with { AgeAtPresentation = 99 }, "W/\"1\""));
-        var staleDelete = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/cases/{created.Id}") { Headers = { { "If-Match", "W/\"1\"" } } });
+        var stale = await Client.SendAsync(Put($"/api/v1/cases/{created.Id}", document with { AgeAtPresentation = 99 }, "W/\"1\""));
+        var staleDelete = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/cases/{created.Id}") { Headers = { { "If-Match", "W/\"1\"" } } });
 
         var problem = await stale.ReadProblem(HttpStatusCode.PreconditionFailed);
         Assert.Equal(2, problem.GetProperty("currentVersion").GetInt32());
@@ -61,10 +59,10 @@ public sealed class ConcurrencyTests(RegistryApp app) : IClassFixture<RegistryAp
     [Fact]
     public async Task Of_parallel_updates_from_the_same_version_exactly_one_wins()
     {
-        var @case = await _client.CreateCaseAsync(CaseDocuments.Document(await _client.CreateHospitalAsync("Race"), pseudonym: "RACE-UPD"));
+        var @case = await Client.CreateCaseAsync(CaseDocuments.Document(await Client.CreateHospitalAsync("Race"), pseudonym: "RACE-UPD"));
         var outcome = @case.Outcomes[0];
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => _client.SendAsync(Put(
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Client.SendAsync(Put(
             $"/api/v1/outcomes/{outcome.Id}", new OutcomeRequest(i, AssessmentMethod.Phone, OutcomeStatus.Improved, null, null, [], $"writer {i}"), "W/\"1\""))));
 
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);

@@ -12,24 +12,22 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Seeding;
 
 /// <summary>The two documented cases, loaded at start-up, read back through the API fact by fact.</summary>
-public sealed class SeedApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class SeedApiTests(RegistryApp app) : ApiTests(app)
 {
     private static readonly Guid Tiantan = Guid.Parse("96779884-1e8a-4081-b248-6f698b027e6e");
     private static readonly Guid Harbin = Guid.Parse("5ab14676-b223-4910-9da2-67bb5a532cc9");
 
-    private readonly HttpClient _client = app.CreateClient();
-
     private async Task<CaseResponse> Case(Guid id) =>
-        await (await _client.GetAsync($"/api/v1/cases/{id}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
+        await (await Client.GetAsync($"/api/v1/cases/{id}")).ReadAs<CaseResponse>(HttpStatusCode.OK);
 
     [Fact]
     public async Task Tiantan_case_carries_every_documented_fact()
     {
         var c = await Case(Tiantan);
 
-        var hospital = await (await _client.GetAsync($"/api/v1/hospitals/{c.HospitalId}")).ReadAs<HospitalResponse>(HttpStatusCode.OK);
+        var hospital = await (await Client.GetAsync($"/api/v1/hospitals/{c.HospitalId}")).ReadAs<HospitalResponse>(HttpStatusCode.OK);
         Assert.Equal(("Beijing Tiantan Hospital", "Beijing", "China"), (hospital.Name, hospital.City, hospital.Country));
-        var patient = await (await _client.GetAsync($"/api/v1/patients/{c.PatientId}")).ReadAs<PatientResponse>(HttpStatusCode.OK);
+        var patient = await (await Client.GetAsync($"/api/v1/patients/{c.PatientId}")).ReadAs<PatientResponse>(HttpStatusCode.OK);
         Assert.Equal((Sex.Male, (int?)null), (patient.Sex, patient.BirthYear));
         Assert.Equal((47, "2019-04", "2019-04", 5, 61), (c.AgeAtPresentation, c.PresentationDate, c.AdmissionDate, c.LengthOfStayDays, c.FollowUpDays));
         Assert.Equal(AffectedSide.Left, c.AffectedSide);
@@ -68,9 +66,9 @@ public sealed class SeedApiTests(RegistryApp app) : IClassFixture<RegistryApp>
     {
         var c = await Case(Harbin);
 
-        var hospital = await (await _client.GetAsync($"/api/v1/hospitals/{c.HospitalId}")).ReadAs<HospitalResponse>(HttpStatusCode.OK);
+        var hospital = await (await Client.GetAsync($"/api/v1/hospitals/{c.HospitalId}")).ReadAs<HospitalResponse>(HttpStatusCode.OK);
         Assert.Equal("Second Affiliated Hospital of Harbin Medical University", hospital.Name);
-        var patient = await (await _client.GetAsync($"/api/v1/patients/{c.PatientId}")).ReadAs<PatientResponse>(HttpStatusCode.OK);
+        var patient = await (await Client.GetAsync($"/api/v1/patients/{c.PatientId}")).ReadAs<PatientResponse>(HttpStatusCode.OK);
         Assert.Equal(Sex.Female, patient.Sex);
         Assert.Equal((58, "2022-01", 8, 60), (c.AgeAtPresentation, c.PresentationDate, c.LengthOfStayDays, c.SymptomDurationDays));
         Assert.Equal(AffectedSide.Left, c.AffectedSide);
@@ -110,10 +108,10 @@ public sealed class SeedApiTests(RegistryApp app) : IClassFixture<RegistryApp>
     [Fact]
     public async Task Seeds_are_loaded_once_and_a_deleted_seed_case_stays_deleted_across_restarts()
     {
-        await (await _client.GetAsync("/health/ready")).ReadAs<object>(HttpStatusCode.OK);
+        await (await Client.GetAsync("/health/ready")).ReadAs<object>(HttpStatusCode.OK);
         Assert.Equal(2, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE id IN (@Tiantan, @Harbin)", new { Tiantan, Harbin }));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteCurrent($"/api/v1/cases/{Harbin}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteCurrent($"/api/v1/cases/{Harbin}")).StatusCode);
         await using (var restarted = new RestartedApp(app.ConnectionString))
             await (await restarted.CreateClient().GetAsync("/health/ready")).ReadAs<object>(HttpStatusCode.OK);
 

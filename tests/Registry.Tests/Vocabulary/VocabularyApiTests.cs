@@ -4,14 +4,12 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Vocabulary;
 
-public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class VocabularyApiTests(RegistryApp app) : ApiTests(app)
 {
-    private readonly HttpClient _client = app.CreateClient();
-
     [Fact]
     public async Task Vocabulary_lists_the_seeded_drugs_with_their_atc_codes()
     {
-        var vocabulary = await (await _client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
+        var vocabulary = await (await Client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
 
         var drugs = vocabulary.Drugs.ToDictionary(d => d.Code);
         Assert.Equal(new DrugResponse("gabapentin", "Gabapentin", "N03AX12", "anticonvulsant"), drugs["gabapentin"]);
@@ -23,7 +21,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Vocabulary_keys_enum_values_by_the_json_field_they_apply_to()
     {
-        var vocabulary = await (await _client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
+        var vocabulary = await (await Client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
 
         var enums = vocabulary.Enums;
         Assert.Equal(["male", "female", "other", "unknown"], enums.Sex);
@@ -46,7 +44,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Vocabulary_gives_the_score_range_of_each_severity_scale()
     {
-        var vocabulary = await (await _client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
+        var vocabulary = await (await Client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
 
         Assert.Equal(new ScoreRange(1, 4), vocabulary.ScoreRanges["smc"]);
         Assert.Equal(new ScoreRange(0, 8), vocabulary.ScoreRanges["jankovic"]);
@@ -57,7 +55,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task A_drug_can_be_read_by_its_code()
     {
-        var drug = await (await _client.GetAsync("/api/v1/vocabulary/drugs/botulinum-toxin-a")).ReadAs<DrugResponse>(HttpStatusCode.OK);
+        var drug = await (await Client.GetAsync("/api/v1/vocabulary/drugs/botulinum-toxin-a")).ReadAs<DrugResponse>(HttpStatusCode.OK);
 
         Assert.Equal(("Botulinum toxin type A", "M03AX01"), (drug.Name, drug.AtcCode));
     }
@@ -65,7 +63,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Unknown_drug_code_answers_404_problem_saying_where_codes_are_listed()
     {
-        var response = await _client.GetAsync("/api/v1/vocabulary/drugs/unobtainium");
+        var response = await Client.GetAsync("/api/v1/vocabulary/drugs/unobtainium");
 
         var problem = await response.ReadProblem(HttpStatusCode.NotFound);
         Assert.Contains("/api/v1/vocabulary", problem.GetProperty("detail").GetString());
@@ -74,21 +72,21 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Added_drug_is_stored_and_listed_in_the_vocabulary()
     {
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs",
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs",
             new DrugRequest("pregabalin", "Pregabalin", "N03AX16", "anticonvulsant"));
 
         var created = await response.ReadAs<DrugResponse>(HttpStatusCode.Created);
         Assert.Equal("/api/v1/vocabulary/drugs/pregabalin", response.Headers.Location?.OriginalString);
         Assert.Equal(new DrugResponse("pregabalin", "Pregabalin", "N03AX16", "anticonvulsant"), created);
         Assert.Equal("N03AX16", await app.QuerySingleAsync<string>("SELECT atc_code FROM drugs WHERE code = 'pregabalin'"));
-        var vocabulary = await (await _client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
+        var vocabulary = await (await Client.GetAsync("/api/v1/vocabulary")).ReadAs<VocabularyResponse>(HttpStatusCode.OK);
         Assert.Contains(vocabulary.Drugs, d => d.Code == "pregabalin");
     }
 
     [Fact]
     public async Task Drug_without_an_atc_code_can_be_added()
     {
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs",
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs",
             new DrugRequest("tianma-gouteng", "Tianma Gouteng granules", null, "traditional Chinese medicine"));
 
         Assert.Null((await response.ReadAs<DrugResponse>(HttpStatusCode.Created)).AtcCode);
@@ -98,7 +96,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Adding_a_drug_code_that_exists_answers_409_and_keeps_the_original()
     {
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs",
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs",
             new DrugRequest("gabapentin", "Something else", null, "other"));
 
         await response.ReadProblem(HttpStatusCode.Conflict);
@@ -112,7 +110,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [InlineData("-pregabalin", "code")]
     public async Task Drug_code_that_is_not_kebab_case_is_rejected(string code, string field)
     {
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest(code, "Pregabalin", null, "anticonvulsant"));
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest(code, "Pregabalin", null, "anticonvulsant"));
 
         await response.ReadValidationProblem(field);
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM drugs WHERE code = @code", new { code }));
@@ -123,7 +121,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     {
         var code = string.Join('-', Enumerable.Repeat("abcdefghi", 7));
 
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest(code, "Long", null, "other"));
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest(code, "Long", null, "other"));
 
         await response.ReadValidationProblem("code");
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM drugs WHERE code = @code", new { code }));
@@ -136,7 +134,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [InlineData("N03AX161")]
     public async Task Malformed_atc_code_is_rejected(string atcCode)
     {
-        var response = await _client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest("atc-test", "Test", atcCode, "other"));
+        var response = await Client.PostAsJson("/api/v1/vocabulary/drugs", new DrugRequest("atc-test", "Test", atcCode, "other"));
 
         await response.ReadValidationProblem("atcCode");
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM drugs WHERE code = 'atc-test'"));
@@ -145,7 +143,7 @@ public sealed class VocabularyApiTests(RegistryApp app) : IClassFixture<Registry
     [Fact]
     public async Task Drug_without_name_or_class_is_rejected_naming_each_field()
     {
-        var response = await _client.PostJson("/api/v1/vocabulary/drugs", """{"code":"nameless","name":" "}""");
+        var response = await Client.PostJson("/api/v1/vocabulary/drugs", """{"code":"nameless","name":" "}""");
 
         await response.ReadValidationProblem("name", "drugClass");
         Assert.Equal(0, await app.QuerySingleAsync<long>("SELECT count(*) FROM drugs WHERE code = 'nameless'"));

@@ -44,13 +44,7 @@ internal sealed class DiagnosticConfiguration : IEntityTypeConfiguration<Diagnos
     public void Configure(EntityTypeBuilder<Diagnostic> b)
     {
         b.ToTable("diagnostics").Versioned();
-        b.OwnsMany(d => d.Measurements, m =>
-        {
-            m.ToJson("measurements");
-            m.Property(x => x.Name).HasJsonPropertyName("name");
-            m.Property(x => x.Value).HasJsonPropertyName("value");
-            m.Property(x => x.Unit).HasJsonPropertyName("unit");
-        });
+        b.OwnsMany(d => d.Measurements, m => m.ToCamelCaseJson("measurements"));
     }
 }
 
@@ -59,13 +53,7 @@ internal sealed class MedicationConfiguration : IEntityTypeConfiguration<Medicat
     public void Configure(EntityTypeBuilder<Medication> b)
     {
         b.ToTable("medications").Versioned();
-        b.OwnsMany(m => m.Adjustments, a =>
-        {
-            a.ToJson("adjustments");
-            a.Property(x => x.Day).HasJsonPropertyName("day");
-            a.Property(x => x.Change).HasJsonPropertyName("change");
-            a.Property(x => x.Note).HasJsonPropertyName("note");
-        });
+        b.OwnsMany(m => m.Adjustments, a => a.ToCamelCaseJson("adjustments"));
     }
 }
 
@@ -111,5 +99,17 @@ internal static class VersionedConfiguration
         b.Property(e => e.Id).ValueGeneratedNever();
         b.Property(e => e.Version).IsConcurrencyToken();
         return b;
+    }
+}
+
+internal static class JsonColumns
+{
+    /// <summary>A list stored in one jsonb column, each member under its camelCase name, as the API spells it.</summary>
+    public static void ToCamelCaseJson<TOwner, TItem>(this OwnedNavigationBuilder<TOwner, TItem> items, string column)
+        where TOwner : class where TItem : class
+    {
+        items.ToJson(column);
+        foreach (var property in typeof(TItem).GetProperties())
+            items.Property(property.Name).HasJsonPropertyName(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(property.Name));
     }
 }
