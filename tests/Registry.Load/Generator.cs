@@ -83,21 +83,17 @@ public static class Generator
 
     /// <summary>
     /// COPYs the cases with their patients and children in one transaction. With <paramref name="derivedByCopy"/>
-    /// the summary columns (drugs, final outcome) are written by COPY and the row triggers that would recompute
-    /// them are disabled for the transaction (they would rewrite every case row once per child row).
+    /// the summary columns (drugs, final outcome) are written by COPY, and the history triggers that would recompute
+    /// them and snapshot each case are disabled for the transaction (the versions are recorded in one statement).
     /// </summary>
     public static async Task CopyAsync(NpgsqlDataSource db, IReadOnlyList<SynthCase> cases, bool derivedByCopy)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        if (derivedByCopy)
-            await Exec(connection, "ALTER TABLE medications DISABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes DISABLE TRIGGER outcomes_refresh_case");
         if (derivedByCopy) await Exec(connection, VersionTriggers("DISABLE"));
 
         var rows = cases.Select(c => c.ToRows(withSummary: derivedByCopy)).ToList();
         await ChunkCopy.WriteAsync(connection, [.. rows.Select(r => r.Patient)], [.. rows.Select(r => r.Case)], audit: []);
-        if (derivedByCopy)
-            await Exec(connection, "ALTER TABLE medications ENABLE TRIGGER medications_refresh_case; ALTER TABLE outcomes ENABLE TRIGGER outcomes_refresh_case");
         if (derivedByCopy) await RecordVersionsAsync(connection, cases);
         await tx.CommitAsync();
     }

@@ -25,8 +25,7 @@ public sealed class CitusReadinessTests(RegistryApp app) : IClassFixture<Registr
     private static readonly string[] KnownTriggersOnDistributedTables =
     [
         "cases.cases_deleted", "cases.cases_grouping_keys", "cases.cases_versioned", "diagnostics.diagnostics_versioned",
-        "medications.medications_refresh_case", "medications.medications_versioned", "outcomes.outcomes_refresh_case",
-        "outcomes.outcomes_versioned", "patients.patients_sex_to_cases",
+        "medications.medications_versioned", "outcomes.outcomes_versioned", "patients.patients_sex_to_cases",
     ];
 
     [Fact]
