@@ -21,7 +21,7 @@ public static class WholeCases
     /// The cases among <paramref name="ids"/> the caller may see, read in one round trip on a connection of its own,
     /// each read recorded in the audit trail before this returns. The audit row names the version the caller got; a
     /// case the caller may not see gets none. The rows are group-committed with other requests' reads
-    /// (<see cref="Audit.ReadAuditQueue"/>), with synchronous_commit off like every read audit (see Audit.CaseReads).
+    /// (<see cref="ReadAuditQueue"/>), with synchronous_commit off like every read audit (see Audit.CaseReads).
     /// </summary>
     public static Task<List<Case>> ReadAuditedAsync(
         CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct) =>

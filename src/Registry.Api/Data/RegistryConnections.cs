@@ -11,9 +11,9 @@ namespace Registry.Api.Data;
 /// Where reads of whole cases are audited: the primary's queue, also for a replica's connections (the audit trail is
 /// written on the primary). When null, a queue on <paramref name="dataSource"/>.
 /// </param>
-public sealed class RegistryConnections(NpgsqlDataSource dataSource, Audit.ReadAuditQueue? readAudits = null)
+public sealed class RegistryConnections(NpgsqlDataSource dataSource, ReadAuditQueue? readAudits = null)
 {
-    public Audit.ReadAuditQueue ReadAudits { get; } = readAudits ?? new Audit.ReadAuditQueue(dataSource);
+    public ReadAuditQueue ReadAudits { get; } = readAudits ?? new ReadAuditQueue(dataSource);
 
     public CallerDataSource For(Caller caller) => new(dataSource, caller, ReadAudits);
 
@@ -22,10 +22,10 @@ public sealed class RegistryConnections(NpgsqlDataSource dataSource, Audit.ReadA
 }
 
 /// <summary>The request's connections: what hand-written SQL (Dapper, batches, COPY) opens, bound to its caller.</summary>
-public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller, Audit.ReadAuditQueue readAudits)
+public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller, ReadAuditQueue readAudits)
 {
     /// <summary>Where reads of whole cases are audited (on the primary, group-committed).</summary>
-    public Audit.ReadAuditQueue ReadAudits => readAudits;
+    public ReadAuditQueue ReadAudits => readAudits;
 
     /// <param name="ct">Cancels the open.</param>
     /// <param name="planEachCall">

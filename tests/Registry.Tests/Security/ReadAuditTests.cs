@@ -6,7 +6,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 
-/// <summary>Reads of whole cases are audited in batches shared by concurrent requests (Audit/ReadAuditQueue).</summary>
+/// <summary>Reads of whole cases are audited in batches shared by concurrent requests (Data/ReadAuditQueue).</summary>
 public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
     private readonly HttpClient _admin = app.CreateClient();

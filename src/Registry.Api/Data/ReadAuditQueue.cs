@@ -1,15 +1,16 @@
 using System.Threading.Channels;
 using Npgsql;
-using Registry.Api.Data;
 
-namespace Registry.Api.Audit;
+namespace Registry.Api.Data;
 
 /// <summary>
 /// Group commit of the audit rows of whole-case reads. A read hands its rows here and is answered only when they are
 /// committed; meanwhile one writer stores the rows of every read that arrived since its last INSERT in one multi-row
-/// INSERT and one commit. A commit per read was most of PostgreSQL's CPU per request in the mixed load
-/// (docs/performance.md, "Group-committed read audits"). At low load a batch holds one read and costs what the
-/// per-read INSERT did; under load the batches grow by themselves, without a timer.
+/// INSERT and one commit, instead of an INSERT and a commit per read (about nine reads per INSERT at 32 clients;
+/// docs/performance.md, "Group-committed read audits"). At low load a batch holds one read; under load the batches
+/// grow by themselves, without a timer.
+/// In Data/, beside the connections that hand it out: the foundation names no feature folder, and this names no
+/// audit type, only the audit_log table.
 /// <para>
 /// The writer acts as the system caller (registry_admin, whose INSERT policy on audit_log checks nothing), so each
 /// row's key, role and hospital are the stamps of the caller handed in with it, never the writer's. If a batch
@@ -18,7 +19,7 @@ namespace Registry.Api.Audit;
 /// </summary>
 public sealed class ReadAuditQueue
 {
-    /// <summary>At most this many reads per INSERT; the rest wait for the next one.</summary>
+    /// <summary>An INSERT takes reads until it holds this many rows (a read's rows stay together); the rest wait for the next.</summary>
     private const int MaxReads = 500;
 
     private readonly Channel<PendingRead> _queue = Channel.CreateUnbounded<PendingRead>(new() { SingleReader = true });
@@ -75,7 +76,7 @@ public sealed class ReadAuditQueue
         }
     }
 
-    /// <summary>One INSERT of every row of the batch, committed with synchronous_commit off (see Audit.CaseReads).</summary>
+    /// <summary>One INSERT of every row of the batch, committed with synchronous_commit off like every read audit (Audit/CaseReads).</summary>
     private async Task InsertAsync(List<PendingRead> batch)
     {
         var rows = batch.SelectMany(p => p.Cases.Select(c => (p.Caller, p.RequestId, c.CaseId, c.Version))).ToList();
