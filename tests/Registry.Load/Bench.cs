@@ -80,7 +80,9 @@ public static partial class Bench
     }
 
     /// <summary>The mixed CRUD load driven by wrk: templates for its POST and PUT bodies from the synthetic generator.</summary>
-    public static async Task<MixedRun> MixedCrudWithWrkAsync(Uri api, Guid[] ids, IReadOnlyList<Guid> hospitals, TimeSpan duration, TimeSpan warmUp)
+    /// <param name="processes">Count only these processes' CPU and their children's (see <see cref="CpuTime"/>); all when null.</param>
+    public static async Task<MixedRun> MixedCrudWithWrkAsync(Uri api, Guid[] ids, IReadOnlyList<Guid> hospitals, TimeSpan duration, TimeSpan warmUp,
+        IReadOnlySet<int>? processes = null)
     {
         var synth = new SyntheticCases(13);
         var run = DateTime.UtcNow.ToString("HHmmss");
@@ -107,7 +109,7 @@ public static partial class Bench
             if (warmUp > TimeSpan.Zero) await Wrk.RunAsync(api, 32, warmUp, script);
             var measured = Wrk.RunAsync(api, 32, duration, script);
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var (cpu, window) = (new CpuTime(), System.Diagnostics.Stopwatch.StartNew());
+            var (cpu, window) = (new CpuTime(processes), System.Diagnostics.Stopwatch.StartNew());
             await Task.Delay(duration - TimeSpan.FromSeconds(2));
             var used = cpu.SecondsByName();
             return new MixedRun(await measured, used, window.Elapsed);

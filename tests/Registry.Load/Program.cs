@@ -7,7 +7,8 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- bench [--cases 1000000] [--out docs/performance-results.md]
 /// dotnet run --project tests/Registry.Load -c Release -- summary-authority [--cases 2000] [--singles 300] [--rounds 3] [--pg-port 57310]
 /// dotnet run --project tests/Registry.Load -c Release -- fhir [--cases 1000000] [--small 10000] [--pg-port P] [--api-port P] [--out FILE]
-/// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40]
+/// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40] [--pids API_PID,POSTMASTER_PID]
+/// dotnet run --project tests/Registry.Load -c Release -- replica-writes --url URL --connection "Host=..." [--seconds 20] [--warmup 20] [--writers 8] [--analysts 4]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
 /// dotnet run --project tests/Registry.Load -c Release -- time-to-improvement --connection "Host=..." --url http://127.0.0.1:5080 [--calls 15]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
@@ -56,10 +57,25 @@ public static class LoadTool
                 var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
                 var run = await Bench.MixedCrudWithWrkAsync(new Uri(Option("--url", "http://127.0.0.1:5080")), ids, hospitals,
                     TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))),
-                    TimeSpan.FromSeconds(double.Parse(Option("--warmup", Bench.MixedWarmUp.TotalSeconds.ToString()))));
+                    TimeSpan.FromSeconds(double.Parse(Option("--warmup", Bench.MixedWarmUp.TotalSeconds.ToString()))),
+                    // On a shared machine: only the API's and this PostgreSQL's CPU, not every dotnet and postgres process.
+                    Option("--pids", "") is { Length: > 0 } pids ? pids.Split(',').Select(int.Parse).ToHashSet() : null);
                 var (m, cores) = (run.Load, Environment.ProcessorCount);
                 Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / cores:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
                 Console.WriteLine($"CPU per request: {run.CpuSummary()}; PostgreSQL alone caps this mix at {run.DatabaseCeiling(cores) / cores:N0} per core");
+                return 0;
+            }
+            case ReplicaWrites.Name:
+            {
+                // An API already running with ConnectionStrings:RegistryRead on a replica; --connection is its primary.
+                await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
+                await using var connection = await db.OpenConnectionAsync();
+                var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
+                using var api = new HttpClient { BaseAddress = new Uri(Option("--url", "http://127.0.0.1:5080")), Timeout = TimeSpan.FromMinutes(2) };
+                api.DefaultRequestHeaders.Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey));
+                await ReplicaWrites.RunAsync(api, hospitals, int.Parse(Option("--writers", "8")), int.Parse(Option("--analysts", "4")),
+                    TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))), TimeSpan.FromSeconds(double.Parse(Option("--warmup", "20"))),
+                    Console.WriteLine, Log);
                 return 0;
             }
             case "ingest":
@@ -97,8 +113,9 @@ public static class LoadTool
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
-                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
-                    " | time-to-improvement --connection CS --url URL [--calls N]");
+                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] [--pids API_PID,POSTMASTER_PID] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
+                    " | time-to-improvement --connection CS --url URL [--calls N]" +
+                    " | replica-writes --connection CS --url URL [--seconds S] [--warmup S] [--writers N] [--analysts N]");
                 return 2;
         }
     }

@@ -70,8 +70,8 @@ public static class AuditEndpoints
             .WithSummary("Query the audit trail")
             .WithDescription("""
                 Who (key, role, hospital) did what (resource, id, action, version before and after), when, in which
-                request. Every write and every read of a whole case is recorded in the same transaction as the change
-                itself; rows can never be changed or deleted. Admin only.
+                request. Every write is recorded in the same transaction as the change itself, every read of a whole
+                case before it is answered; rows can never be changed or deleted. Admin only.
                 """);
         return group;
     }

@@ -18,10 +18,10 @@ namespace Registry.Api.Cases;
 public static class WholeCases
 {
     /// <summary>
-    /// The cases among <paramref name="ids"/> the caller may see, each read recorded in the audit trail, all in one
-    /// round trip on a connection of its own. The audit row is written by the same transaction and snapshot as the
-    /// rows returned, so it names the version the caller got; a case the caller may not see gets none. Committed with
-    /// synchronous_commit off, like every read audit (see Audit.CaseReads).
+    /// The cases among <paramref name="ids"/> the caller may see, read in one round trip on a connection of its own,
+    /// each read recorded in the audit trail before this returns. The audit row names the version the caller got; a
+    /// case the caller may not see gets none. The rows are group-committed with other requests' reads
+    /// (<see cref="ReadAuditQueue"/>), with synchronous_commit off like every read audit (see Audit.CaseReads).
     /// </summary>
     public static Task<List<Case>> ReadAuditedAsync(
         CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct) =>
@@ -39,20 +39,13 @@ public static class WholeCases
         int? version, Caller caller, string? requestId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
         AddSelects(batch, source, ids, version);
-        var audit = new NpgsqlBatchCommand($"""
-            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM {source.Cases} WHERE {Visible}
-            """.Replace("${n}", "$6"));
-        AddScope(audit, ids);
-        Audit.CaseReads.AddReader(audit, caller, requestId);
-        if (version is not null) audit.Parameters.Add(new NpgsqlParameter { Value = version.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        batch.BatchCommands.Add(audit);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        return await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), ct);
+        var cases = await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), ct);
+        await dataSource.ReadAudits.RecordAsync(caller, requestId, [.. cases.Select(c => (c.Id, c.Version))]);
+        return cases;
     }
 
     /// <summary>
@@ -98,18 +91,18 @@ public static class WholeCases
     /// <summary>
     /// Where a case's rows are read from: the live tables, or one version of each case as case_versions stored it
     /// (its snapshot's rows put back into the tables' row types, so the same columns read the same way).
-    /// The version is the last parameter of each statement ($2 for the SELECTs, $6 for the audit insert).
+    /// The version is the last parameter of each statement ($2).
     /// </summary>
     private sealed record RowSource(string Cases, string Diagnostics, string Medications, string Outcomes)
     {
         public static readonly RowSource Live = new("cases", "diagnostics", "medications", "outcomes");
 
         public static readonly RowSource Stored = new(
-            "(SELECT r.* FROM case_versions v, jsonb_populate_record(NULL::cases, v.snapshot->'case') r WHERE v.case_id = ANY($1) AND v.version = ${n}) cases",
+            "(SELECT r.* FROM case_versions v, jsonb_populate_record(NULL::cases, v.snapshot->'case') r WHERE v.case_id = ANY($1) AND v.version = $2) cases",
             Children("diagnostics"), Children("medications"), Children("outcomes"));
 
         private static string Children(string table) =>
-            $"(SELECT r.* FROM case_versions v, jsonb_populate_recordset(NULL::{table}, v.snapshot->'{table}') r WHERE v.case_id = ANY($1) AND v.version = ${{n}}) {table}";
+            $"(SELECT r.* FROM case_versions v, jsonb_populate_recordset(NULL::{table}, v.snapshot->'{table}') r WHERE v.case_id = ANY($1) AND v.version = $2) {table}";
     }
 
     private static void AddSelects(NpgsqlBatch batch, RowSource source, IReadOnlyCollection<Guid> ids, int? version)
@@ -122,7 +115,7 @@ public static class WholeCases
                      $"SELECT {Tables.Outcomes.ColumnList} FROM {source.Outcomes} WHERE {VisibleChildren}",
                  })
         {
-            var command = new NpgsqlBatchCommand(sql.Replace("${n}", "$2"));
+            var command = new NpgsqlBatchCommand(sql);
             AddScope(command, ids);
             if (version is not null) command.Parameters.Add(new NpgsqlParameter { Value = version.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             batch.BatchCommands.Add(command);
@@ -150,7 +143,7 @@ public static class WholeCases
         while (await reader.ReadAsync(ct)) AddTo(cases, Tables.Medications.Read(reader), (c, m) => c.Medications.Add(m));
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct)) AddTo(cases, Tables.Outcomes.Read(reader), (c, o) => c.Outcomes.Add(o));
-        // Runs what follows the SELECTs (the audit insert and its COMMIT), so a failure there fails the read.
+        // Runs what follows the SELECTs (the COMMIT).
         while (await reader.NextResultAsync(ct)) { }
         return [.. cases.Values];
     }

@@ -7,17 +7,26 @@ namespace Registry.Api.Data;
 /// hands out first tells PostgreSQL who the caller is (<see cref="CallerSettings"/>). Not registered itself, so no
 /// code can reach the database without a caller.
 /// </summary>
-public sealed class RegistryConnections(NpgsqlDataSource dataSource)
+/// <param name="readAudits">
+/// Where reads of whole cases are audited: the primary's queue, also for a replica's connections (the audit trail is
+/// written on the primary). When null, a queue on <paramref name="dataSource"/>.
+/// </param>
+public sealed class RegistryConnections(NpgsqlDataSource dataSource, ReadAuditQueue? readAudits = null)
 {
-    public CallerDataSource For(Caller caller) => new(dataSource, caller);
+    public ReadAuditQueue ReadAudits { get; } = readAudits ?? new ReadAuditQueue(dataSource);
+
+    public CallerDataSource For(Caller caller) => new(dataSource, caller, ReadAudits);
 
     /// <summary>Closes the idle pooled connections, so the next ones are opened anew (e.g. on another node after a failover).</summary>
     public void Clear() => dataSource.Clear();
 }
 
 /// <summary>The request's connections: what hand-written SQL (Dapper, batches, COPY) opens, bound to its caller.</summary>
-public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller)
+public sealed class CallerDataSource(NpgsqlDataSource dataSource, Caller caller, ReadAuditQueue readAudits)
 {
+    /// <summary>Where reads of whole cases are audited (on the primary, group-committed).</summary>
+    public ReadAuditQueue ReadAudits => readAudits;
+
     /// <param name="ct">Cancels the open.</param>
     /// <param name="planEachCall">
     /// For SQL whose best plan depends on its parameters' values: the filters of a list, a search or an analysis.

@@ -25,7 +25,7 @@ public static class RegistryDataSources
         builder.Services.AddSingleton(primaryConnections);
         var read = configuration.GetConnectionString("RegistryRead");
         builder.Services.AddKeyedSingleton(Read, string.IsNullOrWhiteSpace(read)
-            ? primaryConnections : new RegistryConnections(Build(read, "registry-read", configuration)));
+            ? primaryConnections : new RegistryConnections(Build(read, "registry-read", configuration), primaryConnections.ReadAudits));
         builder.Services.AddScoped(services => services.GetRequiredService<RegistryConnections>().For(services.GetRequiredService<Caller>()));
         builder.Services.AddKeyedScoped(Read, (services, _) =>
             services.GetRequiredKeyedService<RegistryConnections>(Read).For(services.GetRequiredService<Caller>()));

@@ -1,0 +1,89 @@
+using System.Net;
+using Registry.Api.Cases;
+using Registry.Api.Security;
+using Registry.Tests.Cases;
+using Registry.Tests.Infrastructure;
+
+namespace Registry.Tests.Security;
+
+/// <summary>Reads of whole cases are audited in batches shared by concurrent requests (Data/ReadAuditQueue).</summary>
+public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    private readonly HttpClient _admin = app.CreateClient();
+
+    private sealed record ReadRow(string RequestId, Guid? ApiKeyId, string Role, Guid? HospitalId, string ResourceId, int VersionBefore, int VersionAfter);
+
+    private Task<List<ReadRow>> ReadRows(string resourceId) => app.QueryAsync<ReadRow>(
+        """
+        SELECT request_id AS "RequestId", api_key_id AS "ApiKeyId", role AS "Role", hospital_id AS "HospitalId",
+               resource_id AS "ResourceId", version_before AS "VersionBefore", version_after AS "VersionAfter"
+        FROM audit_log WHERE action = 'read' AND resource_id = @resourceId
+        """, new { resourceId });
+
+    private Task<Guid> KeyId(string prefix) => app.QuerySingleAsync<Guid>("SELECT id FROM api_keys WHERE prefix = @prefix", new { prefix });
+
+    [Fact]
+    public async Task Concurrent_reads_by_different_callers_each_get_one_audit_row_with_their_own_key_role_and_hospital()
+    {
+        var tiantanCase = await _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "READ-AUDIT-T"));
+        var harbinCase = await _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.HarbinHospital, pseudonym: "READ-AUDIT-H"));
+        var readers = new (HttpClient Client, string Prefix, string Role, Guid? Hospital, Guid CaseId)[]
+        {
+            (app.ClientWithKey(DevelopmentKeys.Admin), "devadmin", "admin", null, harbinCase.Id),
+            (app.ClientWithKey(DevelopmentKeys.Analyst), "devanalyst", "analyst", null, tiantanCase.Id),
+            (app.ClientWithKey(DevelopmentKeys.TiantanHospital), "devtiantan", "hospital", KeyBootstrap.TiantanHospital, tiantanCase.Id),
+            (app.ClientWithKey(DevelopmentKeys.HarbinHospital), "devharbin", "hospital", KeyBootstrap.HarbinHospital, harbinCase.Id),
+        };
+
+        // Ten rounds of all four readers at once, so rows of different callers share INSERTs.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var reader = readers[i % readers.Length];
+            var response = await reader.Client.GetAsync($"/api/v1/cases/{reader.CaseId}");
+            var body = await response.ReadAs<CaseResponse>(HttpStatusCode.OK);
+            Assert.Equal(reader.CaseId, body.Id);
+            return (Reader: reader, RequestId: Assert.Single(response.Headers.GetValues("X-Request-Id")));
+        }));
+
+        var rows = (await ReadRows(tiantanCase.Id.ToString())).Concat(await ReadRows(harbinCase.Id.ToString())).ToList();
+        Assert.Equal(40, rows.Count);
+        Assert.Equal(40, reads.Select(r => r.RequestId).Distinct().Count());
+        foreach (var (reader, requestId) in reads)
+        {
+            var row = Assert.Single(rows, r => r.RequestId == requestId);
+            Assert.Equal((await KeyId(reader.Prefix), reader.Role, reader.Hospital, reader.CaseId.ToString(), 1, 1),
+                (row.ApiKeyId!.Value, row.Role, row.HospitalId, row.ResourceId, row.VersionBefore, row.VersionAfter));
+        }
+    }
+
+    [Fact]
+    public async Task A_read_whose_audit_row_cannot_be_stored_is_not_answered_while_reads_batched_with_it_are()
+    {
+        var refused = await _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "READ-AUDIT-REFUSED"));
+        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: $"READ-AUDIT-OK-{i}"))));
+        await app.ExecuteAsync($"""
+            CREATE FUNCTION refuse_read_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'audit storage refused'; END $$;
+            CREATE TRIGGER refuse_read_audit BEFORE INSERT ON audit_log FOR EACH ROW
+              WHEN (NEW.action = 'read' AND NEW.resource_id = '{refused.Id}') EXECUTE FUNCTION refuse_read_audit();
+            """);
+        try
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+                _admin.GetAsync($"/api/v1/cases/{(i % 4 == 0 ? refused.Id : others[i % 3].Id)}")));
+
+            for (var i = 0; i < responses.Length; i++)
+            {
+                if (i % 4 == 0) await responses[i].ReadProblem(HttpStatusCode.InternalServerError);
+                else Assert.Equal(others[i % 3].Id, (await responses[i].ReadAs<CaseResponse>(HttpStatusCode.OK)).Id);
+            }
+            Assert.Empty(await ReadRows(refused.Id.ToString()));
+            Assert.Equal(18, (await Task.WhenAll(others.Select(o => ReadRows(o.Id.ToString())))).Sum(r => r.Count));
+        }
+        finally
+        {
+            await app.ExecuteAsync("DROP TRIGGER refuse_read_audit ON audit_log; DROP FUNCTION refuse_read_audit()");
+        }
+    }
+}
