@@ -158,7 +158,8 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
                     if (await resources.OrganizationAsync(id, ct) is { } o) organizations.Add((id, [o]));
                 return organizations;
             default:
-                return (await resources.CaseResourcesAsync(owners, null, ct)).Select(c => (c.Case.Case.Id, c.Resources)).ToList();
+                // A MedicationStatement is matched and included through its Medication: build both.
+                return (await resources.CaseResourcesAsync(owners, null, ct, type == "MedicationStatement" ? null : type)).Select(c => (c.Case.Case.Id, c.Resources)).ToList();
         }
     }
 
