@@ -28,7 +28,7 @@ public static class Tables
         ColumnMap<Hospital>.Text("city", h => h.City, (h, v) => h.City = v),
         ColumnMap<Hospital>.Text("country", h => h.Country, (h, v) => h.Country = v),
         .. ColumnMap<Hospital>.VersionColumns(h => h),
-    ]);
+    ], filledByDatabase: "synthetic"); // read only (FhirCases); the bench generator's flag, not part of a Hospital
 
     public static readonly ColumnMap<Case> Cases = new("cases",
         () => new Case { PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "" },
