@@ -17,17 +17,22 @@ public static class FhirRestBench
     public const string ConditionSearch = "/api/v1/fhir/Condition?code=http://snomed.info/sct%7C13753008";
 
     /// <summary>The first page (50) of the Condition search: p50 of 200 sequential requests after 100 warm-up ones.</summary>
-    public static async Task<double> SearchFirstPageP50Async(ApiProcess api)
+    public static Task<double> SearchFirstPageP50Async(ApiProcess api) => SearchFirstPageP50Async(api.Client);
+
+    public static async Task<double> SearchFirstPageP50Async(HttpClient api)
     {
-        await Load.SequentialAsync(100, async _ => (await api.Client.GetAsync(ConditionSearch)).IsSuccessStatusCode);
-        return (await Load.SequentialAsync(200, async _ => (await api.Client.GetAsync(ConditionSearch)).IsSuccessStatusCode)).P50;
+        await Load.SequentialAsync(100, async _ => (await api.GetAsync(ConditionSearch)).IsSuccessStatusCode);
+        return (await Load.SequentialAsync(200, async _ => (await api.GetAsync(ConditionSearch)).IsSuccessStatusCode)).P50;
     }
 
     /// <summary>
     /// <c>GET /fhir/Condition/{id}</c> over random cases against the rows it is built from, read raw: the case,
     /// its diagnostics, medications and outcomes, its patient and hospital, in one Npgsql batch per read.
     /// </summary>
-    public static async Task<List<(int Clients, Measurement Api, Measurement Raw)>> ReadsAsync(ApiProcess api, NpgsqlDataSource db, Guid[] caseIds, TimeSpan window)
+    public static Task<List<(int Clients, Measurement Api, Measurement Raw)>> ReadsAsync(ApiProcess api, NpgsqlDataSource db, Guid[] caseIds, TimeSpan window) =>
+        ReadsAsync(api.Client, db, caseIds, window);
+
+    public static async Task<List<(int Clients, Measurement Api, Measurement Raw)>> ReadsAsync(HttpClient api, NpgsqlDataSource db, Guid[] caseIds, TimeSpan window)
     {
         var results = new List<(int, Measurement, Measurement)>();
         await Load.RunAsync(4, TimeSpan.FromSeconds(3), async (c, i) => await ReadAsync(api, caseIds[(i * 31 + c) % caseIds.Length]));
@@ -101,8 +106,26 @@ public static class FhirRestBench
         return 0;
     }
 
-    private static async Task<bool> ReadAsync(ApiProcess api, Guid caseId) =>
-        (await api.Client.GetAsync($"/api/v1/fhir/Condition/{FhirJson.DerivedId(caseId, "condition")}")).StatusCode == HttpStatusCode.OK;
+    /// <summary>
+    /// The read and the search against an API already running on a generated database (<c>fhir-read</c>): for
+    /// comparing builds on the same database, one API after the other.
+    /// </summary>
+    public static async Task<int> AgainstRunningAsync(HttpClient api, NpgsqlDataSource db, double seconds, Action<string> log)
+    {
+        Guid[] ids;
+        await using (var connection = await db.OpenConnectionAsync())
+            ids = (await connection.QueryAsync<Guid>("SELECT id FROM cases TABLESAMPLE SYSTEM (10) LIMIT 20000")).ToArray();
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        log($"FHIR read over {ids.Length:N0} cases, load average {load}");
+        foreach (var (clients, viaApi, raw) in await ReadsAsync(api, db, ids, TimeSpan.FromSeconds(seconds)))
+            Console.WriteLine($"read, {clients} client(s): API {viaApi.PerSecond:N0} req/s (p50 {viaApi.P50Ms:N2} ms, {viaApi.Errors} errors), " +
+                $"raw {raw.PerSecond:N0} req/s (p50 {raw.P50Ms:N2} ms); API / raw {viaApi.PerSecond / raw.PerSecond:N2}");
+        Console.WriteLine($"Condition?code= first page p50: {await SearchFirstPageP50Async(api):N2} ms; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        return 0;
+    }
+
+    private static async Task<bool> ReadAsync(HttpClient api, Guid caseId) =>
+        (await api.GetAsync($"/api/v1/fhir/Condition/{FhirJson.DerivedId(caseId, "condition")}")).StatusCode == HttpStatusCode.OK;
 
     private static async Task<bool> ReadRawAsync(NpgsqlDataSource db, Guid caseId)
     {

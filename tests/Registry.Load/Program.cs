@@ -48,6 +48,14 @@ public static class LoadTool
                 return await FhirRestBench.RunAsync(int.Parse(Option("--cases", "1000000")), int.Parse(Option("--small", "10000")),
                     double.Parse(Option("--seconds", "10")), int.Parse(Option("--pg-port", "56410")), int.Parse(Option("--api-port", "56411")),
                     Option("--out", "fhir-bench-results.md"), Log);
+            case "fhir-read":
+            {
+                // The FHIR read (next to raw Npgsql) and search against an API already running on a generated database.
+                await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
+                using var api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(Option("--url", "http://127.0.0.1:5080")) };
+                api.DefaultRequestHeaders.Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey));
+                return await FhirRestBench.AgainstRunningAsync(api, db, double.Parse(Option("--seconds", "10")), Log);
+            }
             case "mixed":
             {
                 // The bench's mixed CRUD load (wrk) against an API already running on a generated database.
@@ -114,6 +122,7 @@ public static class LoadTool
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
                     " | mixed --connection CS --url URL [--seconds S] [--warmup S] [--pids API_PID,POSTMASTER_PID] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
+                    " | fhir-read --connection CS --url URL [--seconds S]" +
                     " | time-to-improvement --connection CS --url URL [--calls N]" +
                     " | replica-writes --connection CS --url URL [--seconds S] [--warmup S] [--writers N] [--analysts N]");
                 return 2;

@@ -1,6 +1,7 @@
 using Registry.Api.Audit;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
+using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
@@ -19,6 +20,15 @@ public static class Tables
         ColumnMap<Patient>.Integer("birth_year", p => p.BirthYear, (p, v) => p.BirthYear = v),
         .. ColumnMap<Patient>.VersionColumns(p => p),
     ]);
+
+    public static readonly ColumnMap<Hospital> Hospitals = new("hospitals", () => new Hospital { Name = "" },
+    [
+        ColumnMap<Hospital>.Uuid("id", h => h.Id, (h, v) => h.Id = v),
+        ColumnMap<Hospital>.Text("name", h => h.Name, (h, v) => h.Name = v),
+        ColumnMap<Hospital>.Text("city", h => h.City, (h, v) => h.City = v),
+        ColumnMap<Hospital>.Text("country", h => h.Country, (h, v) => h.Country = v),
+        .. ColumnMap<Hospital>.VersionColumns(h => h),
+    ], filledByDatabase: "synthetic"); // read only (FhirCases); the bench generator's flag, not part of a Hospital
 
     public static readonly ColumnMap<Case> Cases = new("cases",
         () => new Case { PresentationDate = "", AffectedSide = "", DiagnosisName = "", DiagnosisIcd10 = "", Etiology = "" },

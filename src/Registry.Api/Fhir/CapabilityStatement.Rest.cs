@@ -19,8 +19,21 @@ public static partial class CapabilityStatement
         ["subject"] = (SearchParamType.Reference, "http://hl7.org/fhir/SearchParameter/clinical-patient", "Patient/{id}."),
     };
 
+    private const string Combination = "http://hl7.org/fhir/StructureDefinition/capabilitystatement-search-parameter-combination";
+
     private static Statement.ResourceComponent RestResource(string type) => new()
     {
+        // A search of these types must give one of the required parameters (FhirSearch.RequiredOneOf).
+        Extension = FhirSearch.RequiredOneOf.TryGetValue(type, out var oneOf)
+            ? oneOf.Select(required => new Extension(Combination, null)
+            {
+                Extension =
+                [
+                    new Extension("required", new FhirString(required)),
+                    .. FhirSearch.Supported[type].Where(p => p != required && SearchParameters.ContainsKey(p)).Select(p => new Extension("optional", new FhirString(p))),
+                ],
+            }).ToList()
+            : [],
         Type = type,
         SupportedProfile = type == "Observation" ? [FhirSystems.VitalSignsProfile] : [],
         Operation = BulkDataResourceOperations(type),

@@ -39,7 +39,7 @@ public static partial class CapabilityStatement
                     resource a case exports is also read, vread, searched and listed in history one by one under its type
                     (see each resource).
                     """),
-                Resource = [CaseBundles, .. FhirResources.Types.Select(RestResource), ExtensionDefinitions(baseUrl)],
+                Resource = [.. FhirResources.Types.Select(RestResource), ExtensionDefinitions(baseUrl)],
                 Interaction =
                 [
                     new Statement.SystemInteractionComponent
@@ -51,12 +51,6 @@ public static partial class CapabilityStatement
                 Operation = BulkDataSystemOperations(),
             },
         ],
-    };
-
-    private static Statement.ResourceComponent CaseBundles => new()
-    {
-        Type = "Bundle",
-        Documentation = new Markdown("Bundles of type collection (export) and transaction (import)."),
     };
 
     /// <summary>The registry's extensions, each readable as a StructureDefinition.</summary>

@@ -38,10 +38,13 @@ public static class CaseToFhir
     /// References as REST URLs relative to the FHIR base (<c>Patient/{id}</c>), for resources served one by one;
     /// otherwise the bundle's <c>urn:uuid:</c> fullUrls.
     /// </param>
-    public static FhirBundle Build(FhirCase source, bool transaction, bool restReferences = false)
+    /// <param name="onlyType">
+    /// Build the resources of this type only (a REST read or search needs no others); the bundle then holds just those.
+    /// </param>
+    public static FhirBundle Build(FhirCase source, bool transaction, bool restReferences = false, string? onlyType = null)
     {
         var c = source.Case;
-        var entries = new List<(Guid Id, Resource Resource, string? IfNoneExist)>();
+        var entries = new Entries(onlyType);
         var orgId = source.Hospital.Id;
         var patientId = source.Patient.Id;
         var encounterId = DerivedId(c.Id, "encounter");
@@ -50,27 +53,28 @@ public static class CaseToFhir
         string Url(Guid id) => UrnUuid(id);
         string Ref<T>(Guid id) where T : Resource => restReferences ? $"{ModelInfo.GetFhirTypeNameForType(typeof(T))}/{id}" : UrnUuid(id);
 
-        entries.Add((orgId, Organization(source.Hospital), $"identifier={FhirSystems.HospitalIdSystem}|{orgId}"));
-        entries.Add((patientId, Patient(source.Patient, Ref<Organization>(orgId)),
-            source.Patient.Pseudonym is "" ? null : $"identifier={FhirSystems.PseudonymSystem(orgId)}|{source.Patient.Pseudonym}"));
-        entries.Add((encounterId, Encounter(c, Ref<Patient>(patientId), Ref<Organization>(orgId), Ref<Condition>(conditionId)), null));
-        entries.Add((conditionId, Condition(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
-        entries.Add((priorId, PriorFacialPalsy(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
+        entries.Add<Organization>(orgId, () => Organization(source.Hospital), $"identifier={FhirSystems.HospitalIdSystem}|{orgId}");
+        entries.Add<Patient>(patientId, () => Patient(source.Patient, Ref<Organization>(orgId)),
+            source.Patient.Pseudonym is "" ? null : $"identifier={FhirSystems.PseudonymSystem(orgId)}|{source.Patient.Pseudonym}");
+        entries.Add<Encounter>(encounterId, () => Encounter(c, Ref<Patient>(patientId), Ref<Organization>(orgId), Ref<Condition>(conditionId)));
+        entries.Add<Condition>(conditionId, () => Condition(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)));
+        entries.Add<Condition>(priorId, () => PriorFacialPalsy(c, Ref<Patient>(patientId), Ref<Encounter>(encounterId)));
 
         foreach (var d in c.Diagnostics)
         {
+            if (!entries.Wants<DiagnosticReport>() && !entries.Wants<Observation>()) break;
             var observations = DiagnosticObservations(c, d, Ref<Patient>(patientId), Ref<Encounter>(encounterId)).ToList();
-            entries.Add((d.Id, DiagnosticReport(c, d, Ref<Patient>(patientId), Ref<Encounter>(encounterId), observations.Select(o => Ref<Observation>(o.Id))), null));
-            entries.AddRange(observations.Select(o => (o.Id, (Resource)o.Resource, (string?)null)));
+            entries.Add<DiagnosticReport>(d.Id, () => DiagnosticReport(c, d, Ref<Patient>(patientId), Ref<Encounter>(encounterId), observations.Select(o => Ref<Observation>(o.Id))));
+            foreach (var o in observations) entries.Add<Observation>(o.Id, () => o.Resource);
         }
         foreach (var m in c.Medications)
         {
             var medicationId = DerivedId(m.Id, "medication");
-            entries.Add((medicationId, Medication(m), null));
-            entries.Add((m.Id, MedicationStatement(c, m, Ref<Medication>(medicationId), Ref<Patient>(patientId), Ref<Encounter>(encounterId)), null));
+            entries.Add<Medication>(medicationId, () => Medication(m));
+            entries.Add<MedicationStatement>(m.Id, () => MedicationStatement(c, m, Ref<Medication>(medicationId), Ref<Patient>(patientId), Ref<Encounter>(encounterId)));
         }
         foreach (var o in c.Outcomes)
-            entries.Add((o.Id, Outcome(c, o, Ref<Patient>(patientId), Ref<Encounter>(encounterId), Ref<Condition>(conditionId)), null));
+            entries.Add<Observation>(o.Id, () => Outcome(c, o, Ref<Patient>(patientId), Ref<Encounter>(encounterId), Ref<Condition>(conditionId)));
 
         return new FhirBundle
         {
@@ -90,6 +94,17 @@ public static class CaseToFhir
                 };
             }).ToList(),
         };
+    }
+
+    /// <summary>A bundle's entries in order, built only for the wanted type (all when none is named).</summary>
+    private sealed class Entries(string? onlyType) : List<(Guid Id, Resource Resource, string? IfNoneExist)>
+    {
+        public bool Wants<T>() where T : Resource => onlyType is null || onlyType == ModelInfo.GetFhirTypeNameForType(typeof(T));
+
+        public void Add<T>(Guid id, Func<T> build, string? ifNoneExist = null) where T : Resource
+        {
+            if (Wants<T>()) Add((id, build(), ifNoneExist));
+        }
     }
 
     public static Organization Organization(HospitalResponse h) => new()

@@ -25,8 +25,8 @@ public static class FhirRestEndpoints
                 Encounter `identifier` (sourceCaseId), `subject`; Condition `code` (SNOMED CT or ICD-10, e.g.
                 `http://snomed.info/sct|13753008`), `subject`; MedicationStatement `code` (ATC), `subject`,
                 `_include=MedicationStatement:medication`; Observation `code` (LOINC), `subject`; DiagnosticReport
-                `subject`; every type `_id` and `_lastUpdated` (gt, ge, lt, le, eq). Observation, DiagnosticReport and
-                Medication are searched within one patient (`subject`) or by `_id`. A parameter the type does not
+                `subject`; every type `_id` and `_lastUpdated` (gt, ge, lt, le, eq). Observation and DiagnosticReport
+                are searched within one patient (`subject`) or by `_id`, Medication by `_id`. A parameter the type does not
                 support is a 400 OperationOutcome naming it; an unknown type is a 404.
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)

@@ -19,8 +19,8 @@ public sealed record FhirSearchRefusal(List<FhirIssue> Issues);
 /// FHIR search: a searchset Bundle per page, keyset-paged like GET /cases. Each resource belongs to an owner row —
 /// a patient, a hospital, or a case (every other type) — and pages walk owners in id order; the cursor is the last
 /// owner served and how many of its matching resources were. SQL picks the owners (with the caller's tenancy) and
-/// counts the matches; the owners' resources are built as a read builds them, then matched exactly. Observation,
-/// DiagnosticReport and Medication are searched within one patient (subject) or by _id: a patient has few cases.
+/// counts the matches; the owners' resources are built as a read builds them, then matched exactly. Observation and
+/// DiagnosticReport are searched within one patient (subject) or by _id (a patient has few cases), Medication by _id.
 /// </summary>
 public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSource, DrugCatalog drugs, Caller caller)
 {
@@ -40,6 +40,17 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         ["Observation"] = ["_id", "_lastUpdated", "code", "subject"],
         ["DiagnosticReport"] = ["_id", "_lastUpdated", "subject"],
         ["Medication"] = ["_id", "_lastUpdated"],
+    };
+
+    /// <summary>
+    /// Types searched within one patient (or by _id): a search must give one of these parameters. The
+    /// CapabilityStatement declares them as search-parameter combinations.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> RequiredOneOf = new Dictionary<string, string[]>
+    {
+        ["Observation"] = ["subject", "_id"],
+        ["DiagnosticReport"] = ["subject", "_id"],
+        ["Medication"] = ["_id"],
     };
 
     private static readonly string[] Paging = ["_count", "_cursor"];
@@ -64,9 +75,8 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         if (query.Include is not null && query.Include != IncludeMedication)
             issues.Add(new FhirIssue("not-supported", "_include", $"Only {IncludeMedication} is supported."));
         var criteria = Parse(type, query, issues);
-        if (type is "Observation" or "DiagnosticReport" or "Medication" && criteria.Subject is null && criteria.Id is null
-            && query.Id is null && query.Subject is null)
-            issues.Add(new FhirIssue("not-supported", "subject", $"{type} is searched within one patient: give subject (or _id)."));
+        if (RequiredOneOf.TryGetValue(type, out var oneOf) && !query.Given().Intersect(oneOf).Any())
+            issues.Add(new FhirIssue("not-supported", oneOf[0], $"{type} is searched {(oneOf.Contains("subject") ? "within one patient: give subject (or _id)" : "by _id: give _id")}."));
         if (issues.Count > 0) return new OneOf(null, new FhirSearchRefusal(issues));
 
         var page = await PageAsync(type, criteria, count, after, query.Include is not null, ct);
@@ -103,7 +113,7 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
     private async Task<Page> PageAsync(string type, Criteria criteria, int count, (Guid Owner, int Skip)? after, bool include, CancellationToken ct)
     {
         var sql = await OwnerSqlAsync(type, criteria, ct);
-        var withinPatient = type is "Observation" or "DiagnosticReport" or "Medication";
+        var withinPatient = RequiredOneOf.ContainsKey(type);
         // Within one patient every owner is read from the start, so the total is counted exactly as the resources are.
         var from = withinPatient ? null : after;
         var owners = await OwnersAsync(sql, from?.Owner, withinPatient ? PatientScope : count + 1, ct);
@@ -148,7 +158,8 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
                     if (await resources.OrganizationAsync(id, ct) is { } o) organizations.Add((id, [o]));
                 return organizations;
             default:
-                return (await resources.CaseResourcesAsync(owners, null, ct)).Select(c => (c.Case.Case.Id, c.Resources)).ToList();
+                // A MedicationStatement is matched and included through its Medication: build both.
+                return (await resources.CaseResourcesAsync(owners, null, ct, type == "MedicationStatement" ? null : type)).Select(c => (c.Case.Case.Id, c.Resources)).ToList();
         }
     }
 

@@ -39,6 +39,31 @@ public sealed class OpenApiDocumentTests(RegistryApp app) : ApiTests(app)
     }
 
     [Fact]
+    public async Task Document_describes_the_bulk_data_export_with_its_prefer_header_and_the_headers_of_its_answers()
+    {
+        var paths = (await Document()).GetProperty("paths");
+        JsonElement Response(string path, string method, string status) =>
+            paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status);
+
+        foreach (var path in new[] { "/api/v1/fhir/$export", "/api/v1/fhir/Patient/$export" })
+            foreach (var method in new[] { "get", "post" })
+            {
+                var prefer = Parameters(new OperationEntry(path, method, paths.GetProperty(path), paths.GetProperty(path).GetProperty(method))).Single(p => p.GetProperty("name").GetString() == "Prefer");
+                Assert.Equal("header", prefer.GetProperty("in").GetString());
+                Assert.True(prefer.GetProperty("required").GetBoolean());
+                Assert.Equal("respond-async", prefer.GetProperty("schema").GetProperty("enum")[0].GetString());
+                Assert.True(Response(path, method, "202").GetProperty("headers").TryGetProperty("Content-Location", out _));
+                Assert.True(Response(path, method, "400").GetProperty("content").TryGetProperty("application/fhir+json", out _));
+            }
+        var running = Response("/api/v1/fhir/$export-status/{id}", "get", "202").GetProperty("headers");
+        Assert.True(running.TryGetProperty("X-Progress", out _) && running.TryGetProperty("Retry-After", out _));
+        var manifest = Response("/api/v1/fhir/$export-status/{id}", "get", "200").GetProperty("content").GetProperty("application/json");
+        Assert.True(manifest.GetProperty("example").GetProperty("requiresAccessToken").GetBoolean());
+        Assert.True(Response("/api/v1/fhir/$export-status/{id}", "delete", "202").TryGetProperty("content", out _));
+        Assert.True(Response("/api/v1/fhir/$export-file/{id}/{type}", "get", "200").GetProperty("content").TryGetProperty("application/fhir+ndjson", out _));
+    }
+
+    [Fact]
     public async Task Every_operation_has_a_summary_and_a_description()
     {
         var gaps = Operations(await Document())

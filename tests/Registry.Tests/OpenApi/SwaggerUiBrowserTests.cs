@@ -85,6 +85,23 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
             await Assertions.Expect(description).Not.ToContainTextAsync(SeedCase);
         });
 
+    [Fact]
+    public Task Try_it_out_on_the_bulk_data_kick_off_sends_prefer_respond_async_and_shows_the_202() =>
+        browser.OnPageAsync(nameof(Try_it_out_on_the_bulk_data_kick_off_sends_prefer_respond_async_and_shows_the_202), async page =>
+        {
+            await page.RouteAsync("**/api/v1/**", route => route.ContinueAsync(new RouteContinueOptions
+            {
+                Headers = new Dictionary<string, string>(route.Request.Headers) { ["authorization"] = $"Bearer {DevelopmentKeys.Admin}" },
+            }));
+            await OpenSwaggerUiAsync(page);
+
+            var response = await ExecuteAsync(page, "FHIR-KickOffSystemBulkExport");
+
+            await Assertions.Expect(response.Locator(".response-col_status").First).ToHaveTextAsync("202");
+            await Assertions.Expect(page.Locator("#operations-FHIR-KickOffSystemBulkExport .curl-command")).ToContainTextAsync("Prefer: respond-async");
+            await Assertions.Expect(response.Locator(".response-col_description").First).ToContainTextAsync("content-location");
+        });
+
     private async Task OpenSwaggerUiAsync(IPage page)
     {
         await page.GotoAsync($"{browser.BaseAddress}/swagger/index.html");
@@ -98,10 +115,12 @@ public sealed class SwaggerUiBrowserTests(SwaggerUiBrowserTests.Browser browser)
         await Assertions.Expect(response.Locator(".response-col_description").First).ToContainTextAsync(SeedCase);
     }
 
-    /// <summary>Expands GET /api/v1/cases, presses "Try it out" (when the UI does not start in it) and "Execute".</summary>
-    private static async Task<ILocator> ExecuteListCasesAsync(IPage page)
+    private static Task<ILocator> ExecuteListCasesAsync(IPage page) => ExecuteAsync(page, "Cases-ListCases");
+
+    /// <summary>Expands an operation (tag-operationId), presses "Try it out" (when the UI does not start in it) and "Execute".</summary>
+    private static async Task<ILocator> ExecuteAsync(IPage page, string operationId)
     {
-        var operation = page.Locator("#operations-Cases-ListCases");
+        var operation = page.Locator($"#operations-{operationId}");
         await operation.Locator(".opblock-summary").First.ClickAsync();
         var tryItOut = operation.Locator("button.try-out__btn", new() { HasTextString = "Try it out" });
         if (await tryItOut.IsVisibleAsync()) await tryItOut.ClickAsync();

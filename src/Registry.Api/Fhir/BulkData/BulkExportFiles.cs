@@ -28,7 +28,8 @@ public static class BulkExportFiles
         await foreach (var batch in FhirCases.LoadBatchesAsync(scopes, dataSource, ids, caller, ct))
         {
             foreach (var source in batch)
-            foreach (var resource in NdjsonResources.OfType(CaseToFhir.Build(source, transaction: false), type))
+            // Only the file's type is built, with references as REST URLs (Type/id): one resource per line, outside any Bundle.
+            foreach (var resource in CaseToFhir.Build(source, transaction: false, restReferences: true, onlyType: type).Entry.Select(e => e.Resource))
             {
                 buffer.ResetWrittenCount();
                 FhirJson.Write(resource, buffer);
