@@ -1,9 +1,6 @@
-using System.Net;
 using Microsoft.Playwright;
 using Registry.Api.Analytics;
 using Registry.Api.Outcomes;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 using Registry.Tests.OpenApi;
 
 namespace Registry.Tests.Analytics;

@@ -1,11 +1,8 @@
-using System.Net;
 using Registry.Api.Analytics;
 using Registry.Api.Cases;
 using Registry.Api.Drugs;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Analytics;
 

@@ -1,9 +1,6 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Registry.Api.Analytics;
 using Registry.Api.Outcomes;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Analytics;
 

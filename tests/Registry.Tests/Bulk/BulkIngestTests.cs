@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Registry.Api.Bulk;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
@@ -8,8 +5,6 @@ using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Bulk;
 

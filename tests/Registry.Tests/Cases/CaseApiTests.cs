@@ -1,12 +1,9 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Drugs;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

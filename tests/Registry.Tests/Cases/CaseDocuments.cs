@@ -1,11 +1,9 @@
-using System.Net;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
 using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

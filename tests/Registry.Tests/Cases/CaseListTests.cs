@@ -1,8 +1,6 @@
-using System.Net;
 using Registry.Api.Cases;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

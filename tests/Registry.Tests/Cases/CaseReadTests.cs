@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +8,6 @@ using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using Registry.Api.Cases;
 using Registry.Api.Medications;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

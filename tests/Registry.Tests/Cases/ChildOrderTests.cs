@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
@@ -9,7 +7,6 @@ using Registry.Api.Outcomes;
 using Registry.Api.Security;
 using Registry.Api.Seeding;
 using Registry.Tests.Fhir;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

@@ -1,12 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Common;
 using Registry.Api.Outcomes;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Cases;
 

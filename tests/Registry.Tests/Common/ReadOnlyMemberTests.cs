@@ -1,9 +1,5 @@
-using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Common;
 

@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Api.Data;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Data;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Api.Data;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Data;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Registry.Api.Data;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Data;
 

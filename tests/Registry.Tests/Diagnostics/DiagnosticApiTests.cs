@@ -1,6 +1,4 @@
-using System.Net;
 using Registry.Api.Diagnostics;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Diagnostics;
 

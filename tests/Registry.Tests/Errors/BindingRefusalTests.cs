@@ -1,6 +1,3 @@
-using System.Net;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.Errors;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Hosting;
-using Registry.Tests.Infrastructure;
 using static Registry.Tests.Errors.ErrorBodies;
 
 namespace Registry.Tests.Errors;

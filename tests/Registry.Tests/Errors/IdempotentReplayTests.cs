@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Registry.Tests.Fhir;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Errors;
 

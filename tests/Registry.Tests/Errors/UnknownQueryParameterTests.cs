@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-using Registry.Tests.Infrastructure;
 using static Registry.Tests.Errors.ErrorBodies;
 
 namespace Registry.Tests.Errors;

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json;
 using Registry.Tests.Analytics;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Exports;
 

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Registry.Api.Exports;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Exports;
 

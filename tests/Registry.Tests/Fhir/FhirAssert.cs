@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

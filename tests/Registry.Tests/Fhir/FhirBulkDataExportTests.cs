@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using Npgsql;
 using Registry.Api.Fhir;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.Fhir;
 
 /// <summary>GET /fhir/$export-bundles: one collection Bundle per line per case, in batches, with the filters of GET /cases.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.Fhir;
 
 /// <summary>

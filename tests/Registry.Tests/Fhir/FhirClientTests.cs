@@ -1,8 +1,6 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Registry.Api.Fhir;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

@@ -1,10 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Registry.Api.Diagnostics;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.Fhir;
 
 /// <summary>GET /fhir/StructureDefinition/{id}: the registry's extensions, published and listed in the CapabilityStatement.</summary>

@@ -1,13 +1,9 @@
-using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

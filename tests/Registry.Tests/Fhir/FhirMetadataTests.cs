@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.Fhir;
 
 public sealed class FhirMetadataTests(RegistryApp app) : IClassFixture<RegistryApp>

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Fhir;
 

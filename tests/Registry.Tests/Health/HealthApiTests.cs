@@ -1,6 +1,4 @@
-using System.Net;
 using Registry.Api.Health;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Health;
 

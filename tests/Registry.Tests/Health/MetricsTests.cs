@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Health;
 

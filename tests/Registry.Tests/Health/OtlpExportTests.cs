@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.AspNetCore.Hosting;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Health;
 

@@ -1,5 +1,3 @@
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.HighAvailability;
 
 /// <summary>

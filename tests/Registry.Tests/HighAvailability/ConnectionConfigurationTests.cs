@@ -1,11 +1,7 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using Registry.Api.Data;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.HighAvailability;
 

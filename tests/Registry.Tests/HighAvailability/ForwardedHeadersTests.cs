@@ -1,9 +1,7 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.HighAvailability;
 

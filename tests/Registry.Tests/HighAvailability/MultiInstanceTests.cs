@@ -1,10 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Registry.Api.Security;
 using Registry.Api.Vocabulary;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 using Registry.Api.Drugs;
 using Registry.Api.Keys;

@@ -1,7 +1,5 @@
-using System.Net;
 using Registry.Api.Hospitals;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Hospitals;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using Registry.Api.Drugs;
 using Registry.Api.Medications;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Medications;
 

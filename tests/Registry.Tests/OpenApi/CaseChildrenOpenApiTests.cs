@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Registry.Tests.Infrastructure;
-
 namespace Registry.Tests.OpenApi;
 
 public sealed class CaseChildrenOpenApiTests(RegistryApp app) : ApiTests(app)

@@ -1,5 +1,3 @@
-using System.Net;
-using Registry.Tests.Infrastructure;
 using Registry.Tests.OpenApi.GeneratedClient;
 
 namespace Registry.Tests.OpenApi;

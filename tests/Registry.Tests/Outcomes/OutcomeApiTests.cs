@@ -1,6 +1,4 @@
-using System.Net;
 using Registry.Api.Outcomes;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Outcomes;
 

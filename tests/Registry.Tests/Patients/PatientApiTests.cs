@@ -1,11 +1,8 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Api.Hospitals;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Patients;
 

@@ -1,15 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Registry.Tests.Resilience;

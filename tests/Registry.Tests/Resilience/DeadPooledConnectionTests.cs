@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
 using Registry.Tests.Fhir;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Resilience;
 

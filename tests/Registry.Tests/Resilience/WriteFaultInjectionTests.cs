@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -14,9 +11,7 @@ using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
 using Registry.Tests.Fhir;
-using Registry.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Registry.Tests.Resilience;

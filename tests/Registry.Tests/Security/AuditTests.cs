@@ -1,9 +1,6 @@
-using System.Net;
 using Npgsql;
 using Registry.Api.Audit;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 using Registry.Api.Data;
 
 namespace Registry.Tests.Security;

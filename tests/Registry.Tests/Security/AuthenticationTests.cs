@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using Registry.Api.Keys;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 using Registry.Api.Data;
 
 namespace Registry.Tests.Security;

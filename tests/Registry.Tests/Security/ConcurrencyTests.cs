@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using Registry.Api.Hospitals;
 using Registry.Api.Outcomes;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

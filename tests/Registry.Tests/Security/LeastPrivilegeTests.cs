@@ -2,7 +2,6 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 using Registry.Api.Data;
 
 namespace Registry.Tests.Security;

@@ -1,7 +1,5 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

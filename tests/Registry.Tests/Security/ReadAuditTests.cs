@@ -1,8 +1,5 @@
-using System.Net;
 using Registry.Api.Cases;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

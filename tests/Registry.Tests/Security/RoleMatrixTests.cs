@@ -1,14 +1,9 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Registry.Api.Cases;
 using Registry.Api.Hospitals;
 using Registry.Api.Keys;
 using Registry.Api.Patients;
 using Registry.Api.Security;
 using Registry.Api.Vocabulary;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 using Registry.Api.Data;
 
 namespace Registry.Tests.Security;

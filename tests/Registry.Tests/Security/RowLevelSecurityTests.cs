@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Api.Data;
 using Registry.Api.Security;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

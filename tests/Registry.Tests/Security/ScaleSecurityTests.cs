@@ -1,11 +1,6 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Registry.Api.Analytics;
 using Registry.Api.Security;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

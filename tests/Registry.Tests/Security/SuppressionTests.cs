@@ -1,10 +1,7 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Registry.Api.Analytics;
 using Registry.Api.Drugs;
 using Registry.Api.Outcomes;
-using Registry.Tests.Cases;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Security;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Registry.Api.Cases;
 using Registry.Api.Diagnostics;
@@ -7,7 +6,6 @@ using Registry.Api.Hospitals;
 using Registry.Api.Medications;
 using Registry.Api.Outcomes;
 using Registry.Api.Patients;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Seeding;
 

@@ -1,6 +1,4 @@
-using System.Net;
 using Registry.Api.Vocabulary;
-using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Vocabulary;
 
