@@ -38,14 +38,33 @@ public static class WholeCases
     private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, RowSource source, IReadOnlyCollection<Guid> ids,
         int? version, Caller caller, string? requestId, CancellationToken ct)
     {
+        // A read of the live cases that is alone writes its own audit row in the transaction of its SELECTs (one round
+        // trip); with others in flight, and for stored versions, the row is group-committed (Data/ReadAuditQueue).
+        // Either way the read is answered only after its row is committed.
+        using var turn = dataSource.ReadAudits.BeginRead();
+        var ownRow = turn.Alone && source == RowSource.Live;
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ownRow ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+        if (ownRow) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
         AddSelects(batch, source, ids, version);
+        if (ownRow) batch.BatchCommands.Add(LiveReadAuditRows(ids, caller, requestId));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         var cases = await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), ct);
-        await dataSource.ReadAudits.RecordAsync(caller, requestId, [.. cases.Select(c => (c.Id, c.Version))]);
+        if (!ownRow) await dataSource.ReadAudits.RecordAsync(caller, requestId, [.. cases.Select(c => (c.Id, c.Version))]);
         return cases;
+    }
+
+    /// <summary>The audit rows of a read of live cases, one per case it returns, stamped with the reader.</summary>
+    private static NpgsqlBatchCommand LiveReadAuditRows(IReadOnlyCollection<Guid> ids, Caller caller, string? requestId)
+    {
+        var audit = new NpgsqlBatchCommand($"""
+            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
+            SELECT now(), $2, $3, $4, $5, 'read', 'case', id::text, version, version FROM cases WHERE {Visible}
+            """);
+        AddScope(audit, ids);
+        Audit.CaseReads.AddReader(audit, caller, requestId);
+        return audit;
     }
 
     /// <summary>
