@@ -6,43 +6,28 @@ using Registry.Api.Data;
 namespace Registry.Api.Audit;
 
 /// <summary>
-/// Records reads of whole cases in the audit trail: one round trip per thousand reads, committed with
-/// synchronous_commit off. A read changes nothing, so its audit row need not wait for a WAL flush (PostgreSQL
-/// still flushes it within a fraction of a second); a crash in that window can lose read rows, never a write's,
-/// which commit with the change itself.
+/// Records reads of whole cases in the audit trail (lists, exports): a thousand reads at a time, handed to the
+/// group commit of read audits (<see cref="ReadAuditQueue"/>), which commits them with synchronous_commit off. A read
+/// changes nothing, so its audit row need not wait for a WAL flush (PostgreSQL still flushes it within a fraction of a
+/// second); a crash in that window can lose read rows, never a write's, which commit with the change itself.
 /// </summary>
 public sealed class CaseReads(CallerDataSource dataSource, Caller caller, string? requestId) : IAsyncDisposable
 {
     private const int Batch = 1000;
-    private readonly List<Guid> _ids = new(Batch);
-    private readonly List<int> _versions = new(Batch);
+    private readonly List<(Guid CaseId, int Version)> _reads = new(Batch);
 
     public async ValueTask AddAsync(Guid caseId, int version, CancellationToken ct)
     {
-        _ids.Add(caseId);
-        _versions.Add(version);
-        if (_ids.Count >= Batch) await FlushAsync(ct);
+        _reads.Add((caseId, version));
+        if (_reads.Count >= Batch) await FlushAsync(ct);
     }
 
+    /// <summary>Completes when the rows are committed; a read is not answered before that.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
-        if (_ids.Count == 0) return;
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-        var insert = new NpgsqlBatchCommand("""
-            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), $1, $2, $3, $4, 'read', 'case', r.id::text, r.version, r.version
-            FROM unnest($5::uuid[], $6::int[]) AS r(id, version)
-            """);
-        AddReader(insert, caller, requestId);
-        insert.Parameters.Add(new NpgsqlParameter { Value = _ids.ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = _versions.ToArray() });
-        batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        await dataSource.ExecuteNonQueryAsync(batch, ct);
-        _ids.Clear();
-        _versions.Clear();
+        if (_reads.Count == 0) return;
+        await dataSource.ReadAudits.RecordAsync(caller, requestId, [.. _reads]);
+        _reads.Clear();
     }
 
     public async ValueTask DisposeAsync() => await FlushAsync(CancellationToken.None);
