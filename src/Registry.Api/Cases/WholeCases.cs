@@ -38,11 +38,11 @@ public static class WholeCases
     private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, RowSource source, IReadOnlyCollection<Guid> ids,
         int? version, Caller caller, string? requestId, CancellationToken ct)
     {
-        // A read of the live cases that is alone writes its own audit row in the transaction of its SELECTs (one round
-        // trip); with others in flight, and for stored versions, the row is group-committed (Data/ReadAuditQueue).
+        // A read of the live cases among few in flight writes its own audit row in the transaction of its SELECTs (one
+        // round trip); under more load, and for stored versions, the row is group-committed (Data/ReadAuditQueue).
         // Either way the read is answered only after its row is committed.
         using var turn = dataSource.ReadAudits.BeginRead();
-        var ownRow = turn.Alone && source == RowSource.Live;
+        var ownRow = turn.WritesOwnRow && source == RowSource.Live;
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(ownRow ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
         if (ownRow) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));

@@ -33,17 +33,26 @@ public sealed class ReadAuditQueue
 
     private int _reads;
 
-    /// <summary>
-    /// A whole-case read begins; dispose the result when it ends. <see cref="Turn.Alone"/> when no other is in flight:
-    /// there is nobody to group with, so the read had better write its own row in the round trip of its SELECTs than
-    /// wait for a second one here (measured: p50 0.79 ms with its own row, 1.14 ms through the queue, one client;
-    /// docs/performance.md).
-    /// </summary>
-    public Turn BeginRead() => new(this, Interlocked.Increment(ref _reads) == 1);
+    /// <summary>The writer's INSERT, prepared on the writer's own connection; null until the first batch and after a failure.</summary>
+    private NpgsqlCommand? _insert;
 
-    public readonly struct Turn(ReadAuditQueue queue, bool alone) : IDisposable
+    /// <summary>
+    /// Up to this many whole-case reads in flight, each writes its own audit row in the round trip of its SELECTs;
+    /// beyond it, reads are group-committed here. Measured on 2 cores against the build before the queue (wrk,
+    /// GET /cases/{id}): with the queue for every read but a lone one, 8 clients answered 0.7–0.8× of the old build's
+    /// reads (a second round trip and a second backend's wake-up per read, batches of about two); with their own row
+    /// up to 8 in flight, 0.9×, and 32 clients stay where the queue put them (docs/performance.md, "Read audits: own
+    /// row up to 8 in flight").
+    /// </summary>
+    private const int OwnRowsUpTo = 8;
+
+    /// <summary>A whole-case read begins; dispose the result when it ends.</summary>
+    public Turn BeginRead() => new(this, Interlocked.Increment(ref _reads) <= OwnRowsUpTo);
+
+    public readonly struct Turn(ReadAuditQueue queue, bool writesOwnRow) : IDisposable
     {
-        public bool Alone => alone;
+        /// <summary>Few reads are in flight: this one had better write its own audit row than wait for a batch here.</summary>
+        public bool WritesOwnRow => writesOwnRow;
 
         public void Dispose() => Interlocked.Decrement(ref queue._reads);
     }
@@ -93,28 +102,72 @@ public sealed class ReadAuditQueue
         }
     }
 
-    /// <summary>One INSERT of every row of the batch, committed with synchronous_commit off like every read audit (Audit/CaseReads).</summary>
+    /// <summary>
+    /// One INSERT of every row of the batch, committed on its own (autocommit) with synchronous_commit off like every
+    /// read audit (Audit/CaseReads). On the writer's own connection, which keeps its caller and its prepared INSERT:
+    /// taking a pooled one per batch cost a caller call and the pool's reset each time, about as much of PostgreSQL's
+    /// time as the INSERT itself (docs/performance.md, "Read audits on a connection of their own").
+    /// </summary>
     private async Task InsertAsync(List<PendingRead> batch)
     {
         var rows = batch.SelectMany(p => p.Cases.Select(c => (p.Caller, p.RequestId, c.CaseId, c.Version))).ToList();
-        await using var command = _system.CreateBatch();
-        command.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-        command.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-        var insert = new NpgsqlBatchCommand("""
-            INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
-            SELECT now(), r.request_id, r.api_key_id, r.role, r.hospital_id, 'read', 'case', r.case_id::text, r.version, r.version
-            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::int[])
-              AS r(request_id, api_key_id, role, hospital_id, case_id, version)
-            """);
-        insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. rows.Select(r => r.RequestId)] });
-        insert.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = [.. rows.Select(r => r.Caller.KeyId)] });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.Caller.AuditRole)] });
-        insert.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = [.. rows.Select(r => r.Caller.HospitalId)] });
-        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. rows.Select(r => r.CaseId)] });
-        insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Version)] });
-        command.BatchCommands.Add(insert);
-        command.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        await _system.ExecuteNonQueryAsync(command, CancellationToken.None);
+        try
+        {
+            var insert = _insert ??= await PrepareInsertAsync();
+            ((NpgsqlParameter<string?[]>)insert.Parameters[0]).TypedValue = [.. rows.Select(r => r.RequestId)];
+            ((NpgsqlParameter<Guid?[]>)insert.Parameters[1]).TypedValue = [.. rows.Select(r => r.Caller.KeyId)];
+            ((NpgsqlParameter<string[]>)insert.Parameters[2]).TypedValue = [.. rows.Select(r => r.Caller.AuditRole)];
+            ((NpgsqlParameter<Guid?[]>)insert.Parameters[3]).TypedValue = [.. rows.Select(r => r.Caller.HospitalId)];
+            ((NpgsqlParameter<Guid[]>)insert.Parameters[4]).TypedValue = [.. rows.Select(r => r.CaseId)];
+            ((NpgsqlParameter<int[]>)insert.Parameters[5]).TypedValue = [.. rows.Select(r => r.Version)];
+            await insert.ExecuteNonQueryAsync();
+        }
+        catch
+        {
+            // A broken or demoted server (a restart, a failover) ends the connection's use: the next batch opens a new one.
+            await CloseWriterAsync();
+            throw;
+        }
+    }
+
+    private const string InsertSql = """
+        INSERT INTO audit_log (at, request_id, api_key_id, role, hospital_id, action, resource, resource_id, version_before, version_after)
+        SELECT now(), r.request_id, r.api_key_id, r.role, r.hospital_id, 'read', 'case', r.case_id::text, r.version, r.version
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::int[])
+          AS r(request_id, api_key_id, role, hospital_id, case_id, version)
+        """;
+
+    private async Task<NpgsqlCommand> PrepareInsertAsync()
+    {
+        var connection = await _system.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            await using (var settings = new NpgsqlCommand("SET synchronous_commit = off", connection)) await settings.ExecuteNonQueryAsync();
+            var insert = new NpgsqlCommand(InsertSql, connection)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string?[]>(), new NpgsqlParameter<Guid?[]>(), new NpgsqlParameter<string[]>(),
+                    new NpgsqlParameter<Guid?[]>(), new NpgsqlParameter<Guid[]>(), new NpgsqlParameter<int[]>(),
+                },
+            };
+            await insert.PrepareAsync();
+            return insert;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CloseWriterAsync()
+    {
+        if (_insert is null) return;
+        var connection = _insert.Connection;
+        await _insert.DisposeAsync();
+        _insert = null;
+        if (connection is not null) await connection.DisposeAsync();
     }
 
     private sealed record PendingRead(Caller Caller, string? RequestId, IReadOnlyList<(Guid CaseId, int Version)> Cases, TaskCompletionSource Committed);

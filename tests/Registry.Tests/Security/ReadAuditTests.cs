@@ -83,4 +83,35 @@ public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
             await app.ExecuteAsync("DROP TRIGGER refuse_read_audit ON audit_log; DROP FUNCTION refuse_read_audit()");
         }
     }
+
+    [Fact]
+    public async Task Reads_stay_answered_and_audited_when_the_server_ends_the_batch_writers_connection()
+    {
+        var cases = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.HarbinHospital, pseudonym: $"READ-AUDIT-WRITER-{i}"))));
+        var answered = 0;
+        async Task ReadAllAtOnce()
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => _admin.GetAsync($"/api/v1/cases/{cases[i % 4].Id}")));
+            Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+            answered += responses.Length;
+        }
+        Task<List<int>> Writers() => app.QueryAsync<int>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_log%unnest%'");
+
+        // Enough reads at once that some are group-committed, which opens the writer's own connection.
+        var writers = new List<int>();
+        for (var round = 0; round < 10 && writers.Count == 0; round++)
+        {
+            await ReadAllAtOnce();
+            writers = await Writers();
+        }
+        var writer = Assert.Single(writers);
+        Assert.True(await app.QuerySingleAsync<bool>("SELECT pg_terminate_backend(@writer, 5000)", new { writer }));
+
+        for (var round = 0; round < 10 && (await Writers()).Count == 0; round++) await ReadAllAtOnce();
+
+        Assert.NotEqual(writer, Assert.Single(await Writers()));
+        Assert.Equal(answered, (await Task.WhenAll(cases.Select(c => ReadRows(c.Id.ToString())))).Sum(r => r.Count));
+    }
 }
