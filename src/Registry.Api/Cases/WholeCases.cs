@@ -23,20 +23,30 @@ public static class WholeCases
     /// case the caller may not see gets none. The rows are group-committed with other requests' reads
     /// (<see cref="ReadAuditQueue"/>), with synchronous_commit off like every read audit (see Audit.CaseReads).
     /// </summary>
+    /// <param name="alsoRead">More rows of the same cases to read in the same round trip and transaction.</param>
     public static Task<List<Case>> ReadAuditedAsync(
-        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct) =>
-        ReadAuditedAsync(dataSource, RowSource.Live, ids, null, caller, requestId, ct);
+        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, Caller caller, string? requestId, CancellationToken ct,
+        AlsoRead? alsoRead = null) =>
+        ReadAuditedAsync(dataSource, RowSource.Live, ids, null, caller, requestId, alsoRead, ct);
 
     /// <summary>
     /// Version <paramref name="version"/> of each of the cases among <paramref name="ids"/> the caller may see, as
     /// stored in case_versions when it was written (a deletion has no case to read), audited like a read of the case.
     /// </summary>
     public static Task<List<Case>> ReadVersionAuditedAsync(
-        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, int version, Caller caller, string? requestId, CancellationToken ct) =>
-        ReadAuditedAsync(dataSource, RowSource.Stored, ids, version, caller, requestId, ct);
+        CallerDataSource dataSource, IReadOnlyCollection<Guid> ids, int version, Caller caller, string? requestId, CancellationToken ct,
+        AlsoRead? alsoRead = null) =>
+        ReadAuditedAsync(dataSource, RowSource.Stored, ids, version, caller, requestId, alsoRead, ct);
+
+    /// <summary>
+    /// SELECTs to run after the cases' own, in their round trip and transaction, and how to read their result sets
+    /// (one per SELECT, in order). Each SELECT gets the case ids as $1 and may name the cases it reads as
+    /// <c>{cases}</c>: the live table, or the stored version's rows.
+    /// </summary>
+    public sealed record AlsoRead(IReadOnlyList<string> Selects, Func<NpgsqlDataReader, CancellationToken, Task> ReadAsync);
 
     private static async Task<List<Case>> ReadAuditedAsync(CallerDataSource dataSource, RowSource source, IReadOnlyCollection<Guid> ids,
-        int? version, Caller caller, string? requestId, CancellationToken ct)
+        int? version, Caller caller, string? requestId, AlsoRead? alsoRead, CancellationToken ct)
     {
         // A read of the live cases among few in flight writes its own audit row in the transaction of its SELECTs (one
         // round trip); under more load, and for stored versions, the row is group-committed (Data/ReadAuditQueue).
@@ -47,10 +57,10 @@ public static class WholeCases
         batch.BatchCommands.Add(new NpgsqlBatchCommand(ownRow ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
         if (ownRow) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
-        AddSelects(batch, source, ids, version);
+        AddSelects(batch, source, ids, version, alsoRead?.Selects.Select(sql => sql.Replace("{cases}", source.Cases)));
         if (ownRow) batch.BatchCommands.Add(LiveReadAuditRows(ids, caller, requestId));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        var cases = await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), ct);
+        var cases = await ReadAsync(dataSource.ExecuteReaderAsync(batch, ct), alsoRead, ct);
         if (!ownRow) await dataSource.ReadAudits.RecordAsync(caller, requestId, [.. cases.Select(c => (c.Id, c.Version))]);
         return cases;
     }
@@ -88,7 +98,7 @@ public static class WholeCases
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
             AddSelects(batch, RowSource.Live, ids, null);
             if (ownTransaction) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-            return await ReadAsync(batch.ExecuteReaderAsync(ct), ct);
+            return await ReadAsync(batch.ExecuteReaderAsync(ct), null, ct);
         }
         finally
         {
@@ -124,7 +134,7 @@ public static class WholeCases
             $"(SELECT r.* FROM case_versions v, jsonb_populate_recordset(NULL::{table}, v.snapshot->'{table}') r WHERE v.case_id = ANY($1) AND v.version = $2) {table}";
     }
 
-    private static void AddSelects(NpgsqlBatch batch, RowSource source, IReadOnlyCollection<Guid> ids, int? version)
+    private static void AddSelects(NpgsqlBatch batch, RowSource source, IReadOnlyCollection<Guid> ids, int? version, IEnumerable<string>? more = null)
     {
         foreach (var sql in new[]
                  {
@@ -132,7 +142,7 @@ public static class WholeCases
                      $"SELECT {Tables.Diagnostics.ColumnList} FROM {source.Diagnostics} WHERE {VisibleChildren}",
                      $"SELECT {Tables.Medications.ColumnList} FROM {source.Medications} WHERE {VisibleChildren}",
                      $"SELECT {Tables.Outcomes.ColumnList} FROM {source.Outcomes} WHERE {VisibleChildren}",
-                 })
+                 }.Concat(more ?? []))
         {
             var command = new NpgsqlBatchCommand(sql);
             AddScope(command, ids);
@@ -146,8 +156,8 @@ public static class WholeCases
         command.Parameters.Add(new NpgsqlParameter { Value = ids as Guid[] ?? ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
     }
 
-    /// <summary>The running batch's result sets: the cases, then their diagnostics, medications and outcomes.</summary>
-    private static async Task<List<Case>> ReadAsync(Task<NpgsqlDataReader> executing, CancellationToken ct)
+    /// <summary>The running batch's result sets: the cases, then their diagnostics, medications and outcomes, then those of <paramref name="alsoRead"/>.</summary>
+    private static async Task<List<Case>> ReadAsync(Task<NpgsqlDataReader> executing, AlsoRead? alsoRead, CancellationToken ct)
     {
         await using var reader = await executing;
         var cases = new Dictionary<Guid, Case>();
@@ -162,6 +172,7 @@ public static class WholeCases
         while (await reader.ReadAsync(ct)) AddTo(cases, Tables.Medications.Read(reader), (c, m) => c.Medications.Add(m));
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct)) AddTo(cases, Tables.Outcomes.Read(reader), (c, o) => c.Outcomes.Add(o));
+        if (alsoRead is not null) await alsoRead.ReadAsync(reader, ct);
         // Runs what follows the SELECTs (the COMMIT).
         while (await reader.NextResultAsync(ct)) { }
         return [.. cases.Values];

@@ -25,36 +25,38 @@ public static class FhirCases
         RegistryDb db, CallerDataSource dataSource, DrugCatalog drugs, IReadOnlyCollection<Guid> ids, Data.Caller caller, CancellationToken ct,
         int? version = null)
     {
+        var owners = new Owners();
         var cases = version is { } v
-            ? await WholeCases.ReadVersionAuditedAsync(dataSource, ids, v, caller, db.RequestId, ct)
-            : await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct);
-        var (patients, hospitals) = await PatientsAndHospitalsAsync(dataSource, cases, ct);
+            ? await WholeCases.ReadVersionAuditedAsync(dataSource, ids, v, caller, db.RequestId, ct, owners.Read)
+            : await WholeCases.ReadAuditedAsync(dataSource, ids, caller, db.RequestId, ct, owners.Read);
         var catalog = await drugs.AllAsync(ct);
         var byId = cases.ToDictionary(c => c.Id);
         return ids.Where(byId.ContainsKey).Select(id => byId[id]).Select(c => Redacted(new FhirCase(
-            c.ToResponse(catalog), patients[c.PatientId].ToResponse(), hospitals[c.HospitalId].ToResponse()), caller)).ToList();
+            c.ToResponse(catalog), owners.Patients[c.PatientId].ToResponse(), owners.Hospitals[c.HospitalId].ToResponse()), caller)).ToList();
     }
 
     /// <summary>
-    /// The cases' patients and hospitals in one round trip (two EF queries took four: each opens a connection and
-    /// binds it to the caller first); the same rows EF would read, under the same row-level security.
+    /// The cases' patients and hospitals, read in the round trip of the cases themselves: the same rows EF would read,
+    /// under the same row-level security, without a round trip of their own (which binds the caller first).
     /// </summary>
-    private static async Task<(Dictionary<Guid, Patient>, Dictionary<Guid, Hospital>)> PatientsAndHospitalsAsync(
-        CallerDataSource dataSource, List<Case> cases, CancellationToken ct)
+    private sealed class Owners
     {
-        var patients = new Dictionary<Guid, Patient>();
-        var hospitals = new Dictionary<Guid, Hospital>();
-        if (cases.Count == 0) return (patients, hospitals);
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {Tables.Patients.ColumnList} FROM patients WHERE id = ANY($1)")
-            { Parameters = { new NpgsqlParameter { Value = cases.Select(c => c.PatientId).Distinct().ToArray() } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {Tables.Hospitals.ColumnList} FROM hospitals WHERE id = ANY($1)")
-            { Parameters = { new NpgsqlParameter { Value = cases.Select(c => c.HospitalId).Distinct().ToArray() } } });
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) { var p = Tables.Patients.Read(reader); patients[p.Id] = p; }
-        await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct)) { var h = Tables.Hospitals.Read(reader); hospitals[h.Id] = h; }
-        return (patients, hospitals);
+        public Dictionary<Guid, Patient> Patients { get; } = [];
+        public Dictionary<Guid, Hospital> Hospitals { get; } = [];
+
+        public WholeCases.AlsoRead Read => new(
+        [
+            $"SELECT {Tables.Patients.ColumnList} FROM patients WHERE id IN (SELECT patient_id FROM {{cases}} WHERE id = ANY($1))",
+            $"SELECT {Tables.Hospitals.ColumnList} FROM hospitals WHERE id IN (SELECT hospital_id FROM {{cases}} WHERE id = ANY($1))",
+        ], ReadAsync);
+
+        private async Task ReadAsync(NpgsqlDataReader reader, CancellationToken ct)
+        {
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) { var p = Tables.Patients.Read(reader); Patients[p.Id] = p; }
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) { var h = Tables.Hospitals.Read(reader); Hospitals[h.Id] = h; }
+        }
     }
 
     /// <summary>One batch of <see cref="LoadAsync"/> in a scope of its own: the DbContext (and what it read) is let go before the batch is written.</summary>
