@@ -108,9 +108,11 @@ public sealed class ErrorMediaTypeTests(RegistryApp app) : IClassFixture<Registr
     [Theory, MemberData(nameof(Accepts))]
     public async Task Bulk_ingest_refuses_a_json_body_with_a_415_problem_and_stores_nothing(string accept)
     {
+        // The client first: the app starts with it and loads the seed cases, which must not count as stored here.
+        var client = app.CreateClient();
         var before = await app.QuerySingleAsync<long>("SELECT count(*) FROM cases");
 
-        var response = await app.CreateClient().SendAsync(Request("POST", "/api/v1/cases/bulk", accept, "{}"));
+        var response = await client.SendAsync(Request("POST", "/api/v1/cases/bulk", accept, "{}"));
 
         await AssertError(response, HttpStatusCode.UnsupportedMediaType, "/api/v1/cases/bulk");
         Assert.Equal(before, await app.QuerySingleAsync<long>("SELECT count(*) FROM cases"));
