@@ -111,6 +111,21 @@ public sealed class ReadAuditQueue
     private async Task InsertAsync(List<PendingRead> batch)
     {
         var rows = batch.SelectMany(p => p.Cases.Select(c => (p.Caller, p.RequestId, c.CaseId, c.Version))).ToList();
+        var held = _insert is not null;
+        try
+        {
+            await ExecuteInsertAsync(rows);
+        }
+        catch (PostgresException ex) when (held && ex.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown)
+        {
+            // The server ended the held connection while it sat idle (a restart, pg_terminate_backend): it said so
+            // before the INSERT ran, so the rows are stored once more on a new connection, not twice.
+            await ExecuteInsertAsync(rows);
+        }
+    }
+
+    private async Task ExecuteInsertAsync(List<(Caller Caller, string? RequestId, Guid CaseId, int Version)> rows)
+    {
         try
         {
             var insert = _insert ??= await PrepareInsertAsync();

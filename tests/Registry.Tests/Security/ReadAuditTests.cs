@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Registry.Api.Cases;
+using Registry.Api.Data;
 using Registry.Api.Security;
 
 namespace Registry.Tests.Security;
@@ -113,5 +115,21 @@ public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
 
         Assert.NotEqual(writer, Assert.Single(await Writers()));
         Assert.Equal(answered, (await Task.WhenAll(cases.Select(c => ReadRows(c.Id.ToString())))).Sum(r => r.Count));
+    }
+
+    [Fact]
+    public async Task A_batch_of_one_read_is_stored_after_the_server_ended_the_writers_idle_connection()
+    {
+        var read = await _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "READ-AUDIT-ONE"));
+        var queue = app.Services.GetRequiredService<RegistryConnections>().ReadAudits;
+        await queue.RecordAsync(Caller.System, "before-the-end", [(read.Id, 1)]); // opens the writer's connection
+        var writer = Assert.Single(await app.QueryAsync<int>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_log%unnest%'"));
+        Assert.True(await app.QuerySingleAsync<bool>("SELECT pg_terminate_backend(@writer, 5000)", new { writer }));
+
+        // Nobody else to retry with: the batch holds this one read, and its first try meets the ended connection.
+        await queue.RecordAsync(Caller.System, "after-the-end", [(read.Id, 1)]);
+
+        Assert.Equal(["after-the-end", "before-the-end"], (await ReadRows(read.Id.ToString())).Select(r => r.RequestId).Order());
     }
 }
