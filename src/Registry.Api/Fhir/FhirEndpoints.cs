@@ -274,13 +274,7 @@ public static class FhirEndpoints
                 await body.FlushAsync(ct);
             }
 
-            async Task WriteLineAsync(Hl7.Fhir.Model.Resource resource)
-            {
-                buffer.ResetWrittenCount();
-                FhirJson.Write(resource, buffer);
-                buffer.Write("\n"u8);
-                await body.WriteAsync(buffer.WrittenMemory, ct);
-            }
+            Task WriteLineAsync(Hl7.Fhir.Model.Resource resource) => FhirJson.WriteLineAsync(resource, buffer, body, ct);
         }, $"{FhirSystems.NdjsonMediaType}");
 
     /// <summary>FHIR clients ask for <c>metadata?_summary=true</c> to check the version; the statement is small, so it comes whole.</summary>

@@ -35,6 +35,18 @@ public static class FhirJson
         Serializer.Serialize(resource, writer);
     }
 
+    /// <summary>
+    /// Writes the resource as one NDJSON line onto <paramref name="body"/>, serialized into <paramref name="buffer"/>
+    /// (reused line after line, so a stream of any length holds one resource's bytes at a time).
+    /// </summary>
+    public static async System.Threading.Tasks.Task WriteLineAsync(Resource resource, ArrayBufferWriter<byte> buffer, Stream body, CancellationToken ct)
+    {
+        buffer.ResetWrittenCount();
+        Write(resource, buffer);
+        buffer.Write("\n"u8);
+        await body.WriteAsync(buffer.WrittenMemory, ct);
+    }
+
     public static byte[] Bytes(Resource resource)
     {
         var buffer = new ArrayBufferWriter<byte>();

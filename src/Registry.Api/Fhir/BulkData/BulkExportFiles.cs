@@ -30,12 +30,7 @@ public static class BulkExportFiles
             foreach (var source in batch)
             // Only the file's type is built, with references as REST URLs (Type/id): one resource per line, outside any Bundle.
             foreach (var resource in CaseToFhir.Build(source, transaction: false, restReferences: true, onlyType: type).Entry.Select(e => e.Resource))
-            {
-                buffer.ResetWrittenCount();
-                FhirJson.Write(resource, buffer);
-                buffer.Write("\n"u8);
-                await body.WriteAsync(buffer.WrittenMemory, ct);
-            }
+                await FhirJson.WriteLineAsync(resource, buffer, body, ct);
             await body.FlushAsync(ct);
         }
     }
