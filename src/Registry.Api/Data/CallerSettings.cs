@@ -79,8 +79,14 @@ public static class CallerSettings
     /// a fresh connection. A failure at any later command, or a connection that broke without a word, is not retried.
     /// </summary>
     public static bool DiedInPool(NpgsqlException ex, NpgsqlBatch batch) =>
-        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }
-        && (ex.BatchCommand is null || ReferenceEquals(ex.BatchCommand, batch.BatchCommands[0]));
+        EndedByServer(ex) && (ex.BatchCommand is null || ReferenceEquals(ex.BatchCommand, batch.BatchCommands[0]));
+
+    /// <summary>
+    /// The server says it ended the session (57P01 after pg_terminate_backend or a fast shutdown, 57P02 after a crash).
+    /// It says so at the next command sent on an idle connection, before running that command.
+    /// </summary>
+    public static bool EndedByServer(NpgsqlException ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown };
 
     private static bool DiedInPool(NpgsqlException ex, DbConnection connection) => ex.IsTransient && connection.State != ConnectionState.Open;
 

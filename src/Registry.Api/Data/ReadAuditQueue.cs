@@ -116,7 +116,7 @@ public sealed class ReadAuditQueue
         {
             await ExecuteInsertAsync(rows);
         }
-        catch (PostgresException ex) when (held && ex.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown)
+        catch (NpgsqlException ex) when (held && CallerSettings.EndedByServer(ex))
         {
             // The server ended the held connection while it sat idle (a restart, pg_terminate_backend): it said so
             // before the INSERT ran, so the rows are stored once more on a new connection, not twice.

@@ -19,6 +19,10 @@ public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
         FROM audit_log WHERE action = 'read' AND resource_id = @resourceId
         """, new { resourceId });
 
+    /// <summary>The server processes of the group writer's connection: the one whose last statement is its INSERT.</summary>
+    private Task<List<int>> Writers() => app.QueryAsync<int>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_log%unnest%'");
+
     private Task<Guid> KeyId(string prefix) => app.QuerySingleAsync<Guid>("SELECT id FROM api_keys WHERE prefix = @prefix", new { prefix });
 
     [Fact]
@@ -98,8 +102,6 @@ public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
             Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
             answered += responses.Length;
         }
-        Task<List<int>> Writers() => app.QueryAsync<int>(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_log%unnest%'");
 
         // Enough reads at once that some are group-committed, which opens the writer's own connection.
         var writers = new List<int>();
@@ -123,8 +125,7 @@ public sealed class ReadAuditTests(RegistryApp app) : IClassFixture<RegistryApp>
         var read = await _admin.CreateCaseAsync(CaseDocuments.Document(KeyBootstrap.TiantanHospital, pseudonym: "READ-AUDIT-ONE"));
         var queue = app.Services.GetRequiredService<RegistryConnections>().ReadAudits;
         await queue.RecordAsync(Caller.System, "before-the-end", [(read.Id, 1)]); // opens the writer's connection
-        var writer = Assert.Single(await app.QueryAsync<int>(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_log%unnest%'"));
+        var writer = Assert.Single(await Writers());
         Assert.True(await app.QuerySingleAsync<bool>("SELECT pg_terminate_backend(@writer, 5000)", new { writer }));
 
         // Nobody else to retry with: the batch holds this one read, and its first try meets the ended connection.
