@@ -82,32 +82,35 @@ public static class CaseEndpoints
         return TypedResults.Ok(response with { SourceCaseId = caller.VisibleSourceCaseId(response.SourceCaseId) });
     }
 
-    private static async Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(
+    // Each write runs on one pooled connection: its lookups, its save and the read of what it stored.
+    private static Task<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CaseDocument document, CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
-        await writer.CreateAsync(document, null, ct) switch
-        {
-            CaseWriteResult.Created created => TypedResults.Created(
-                $"/api/v1/cases/{created.Id}", await StoredAsync(db, drugs, created.Id, ct)),
-            CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
-            CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
-            CaseWriteResult.Forbidden forbidden => forbidden.Problem,
-            var other => throw new InvalidOperationException($"Unexpected result {other}"),
-        };
+        db.OnOneConnectionAsync<Results<Created<CaseResponse>, ValidationProblem, ProblemHttpResult>>(async () =>
+            await writer.CreateAsync(document, null, ct) switch
+            {
+                CaseWriteResult.Created created => TypedResults.Created(
+                    $"/api/v1/cases/{created.Id}", await StoredAsync(db, drugs, created.Id, ct)),
+                CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+                CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
+                CaseWriteResult.Forbidden forbidden => forbidden.Problem,
+                var other => throw new InvalidOperationException($"Unexpected result {other}"),
+            }, ct);
 
-    private static async Task<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>> Replace(
+    private static Task<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>> Replace(
         [Description("The case's id.")] Guid id, CaseDocument document,
         [FromHeader(Name = "If-Match"), Description(Preconditions.IfMatchDescription)] string? ifMatch,
         CaseWriter writer, RegistryDb db, DrugCatalog drugs, CancellationToken ct) =>
-        await writer.ReplaceAsync(id, document, ifMatch, ct) switch
-        {
-            CaseWriteResult.Updated => TypedResults.Ok(await StoredAsync(db, drugs, id, ct)),
-            CaseWriteResult.NotFound => Problems.NotFound("case", id),
-            CaseWriteResult.PreconditionFailed failed => failed.Problem,
-            CaseWriteResult.Forbidden forbidden => forbidden.Problem,
-            CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
-            CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
-            var other => throw new InvalidOperationException($"Unexpected result {other}"),
-        };
+        db.OnOneConnectionAsync<Results<Ok<CaseResponse>, ValidationProblem, ProblemHttpResult>>(async () =>
+            await writer.ReplaceAsync(id, document, ifMatch, ct) switch
+            {
+                CaseWriteResult.Updated => TypedResults.Ok(await StoredAsync(db, drugs, id, ct)),
+                CaseWriteResult.NotFound => Problems.NotFound("case", id),
+                CaseWriteResult.PreconditionFailed failed => failed.Problem,
+                CaseWriteResult.Forbidden forbidden => forbidden.Problem,
+                CaseWriteResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+                CaseWriteResult.Duplicate duplicate => DuplicateProblem(duplicate),
+                var other => throw new InvalidOperationException($"Unexpected result {other}"),
+            }, ct);
 
     private static Task<Results<NoContent, ProblemHttpResult>> Delete(
         [Description("The case's id.")] Guid id,

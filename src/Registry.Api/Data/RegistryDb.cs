@@ -44,6 +44,24 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
                 property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
     }
 
+    /// <summary>
+    /// Runs a request's queries and its save on one pooled connection. EF Core otherwise opens one per query and
+    /// returns it at once; each checkout costs the pool's reset and a registry_set_caller round trip, which were
+    /// five of each per whole-case write (docs/performance.md).
+    /// </summary>
+    public async Task<T> OnOneConnectionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        await Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            await Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>Saves (stamped and audited by Audit/AuditStamping), and refuses to report success for writes a dead connection lost.</summary>
     public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
