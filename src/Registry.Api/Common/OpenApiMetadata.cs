@@ -8,12 +8,21 @@ public static class OpenApiMetadata
 {
     /// <summary>Attaches an example request body to an endpoint's OpenAPI description.</summary>
     public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ExampleMetadata(null, example));
+        builder.WithMetadata(new ExampleMetadata(null, new Lazy<object>(() => example)));
 
     /// <summary>Attaches an example response body for one status code (and one media type, when it answers several).</summary>
     public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example, string? mediaType = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ExampleMetadata(status, example, mediaType));
+        builder.WithResponseExample(status, () => example, mediaType);
+
+    /// <summary>
+    /// An example built only when the OpenAPI document is first asked for. For examples that need a heavy library: a
+    /// FHIR example at start-up loaded Firely's R4 model, whose 250 kB static constructor the JIT compiled with 75 MB
+    /// of native memory, much of which the process kept (docs/performance.md).
+    /// </summary>
+    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, Func<object> example, string? mediaType = null)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleMetadata(status, new Lazy<object>(example), mediaType));
 
     /// <summary>
     /// Declares that each body (or, for NDJSON, each line) of a response is one of several types, e.g. a bulk
@@ -31,5 +40,8 @@ public static class OpenApiMetadata
 
     public sealed record HeaderMetadata(int Status, string Name, string Description);
 
-    public sealed record ExampleMetadata(int? Status, object Value, string? MediaType = null);
+    public sealed record ExampleMetadata(int? Status, Lazy<object> Example, string? MediaType = null)
+    {
+        public object Value => Example.Value;
+    }
 }

@@ -112,8 +112,8 @@ public static class FhirEndpoints
                 """)
             .Produces<JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(FhirExtensions.Definition(FhirExtensions.All[0])))
-            .WithResponseExample(StatusCodes.Status404NotFound, OperationOutcomes.One("not-found", "",
+            .WithResponseExample(StatusCodes.Status200OK, () => FhirJson.Node(FhirExtensions.Definition(FhirExtensions.All[0])))
+            .WithResponseExample(StatusCodes.Status404NotFound, () => OperationOutcomes.One("not-found", "",
                 "The registry defines no StructureDefinition 'no-such-extension'; GET /api/v1/fhir/metadata lists its extensions."))
             .AllowAnonymous();
 

@@ -29,6 +29,9 @@ public static class FhirJson
     /// </summary>
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict).Ignoring(["JSON121"]));
 
+    // The fields above load Firely's model, the first time anything in the process uses FHIR.
+    static FhirJson() => Common.NativeHeap.Trim();
+
     public static void Write(Resource resource, IBufferWriter<byte> output)
     {
         using var writer = new Utf8JsonWriter(output, Writer);

@@ -32,7 +32,7 @@ public static class FhirRestEndpoints
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status200OK, Examples.Bundle(FhirBundle.BundleType.Searchset));
+            .WithResponseExample(StatusCodes.Status200OK, () => Examples.Bundle(FhirBundle.BundleType.Searchset));
 
         group.MapGet("/{type}/{id}", Read).WithName("ReadFhirResource")
             .WithSummary("Read one resource")
@@ -45,7 +45,7 @@ public static class FhirRestEndpoints
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(Examples.Organization()));
+            .WithResponseExample(StatusCodes.Status200OK, () => FhirJson.Node(Examples.Organization()));
 
         group.MapGet("/{type}/{id}/_history", History).WithName("GetFhirResourceHistory")
             .WithSummary("Every version of one resource")
@@ -56,7 +56,7 @@ public static class FhirRestEndpoints
                 """)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status200OK, Examples.Bundle(FhirBundle.BundleType.History));
+            .WithResponseExample(StatusCodes.Status200OK, () => Examples.Bundle(FhirBundle.BundleType.History));
 
         group.MapGet("/{type}/{id}/_history/{vid}", VRead).WithName("VReadFhirResource")
             .WithSummary("Read one version of a resource")
@@ -68,7 +68,7 @@ public static class FhirRestEndpoints
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status410Gone, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status200OK, FhirJson.Node(Examples.Organization()));
+            .WithResponseExample(StatusCodes.Status200OK, () => FhirJson.Node(Examples.Organization()));
 
         return group;
     }

@@ -42,7 +42,7 @@ public static class BulkExportEndpoints
                 .Produces<JsonObject>(StatusCodes.Status202Accepted, FhirSystems.MediaType)
                 .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
                 .WithMetadata(new BulkExportRoute(BulkExportRoute.Step.KickOff))
-                .WithResponseExample(StatusCodes.Status202Accepted, Accepted("Export job accepted; poll the status URL in Content-Location."));
+                .WithResponseExample(StatusCodes.Status202Accepted, () => Accepted("Export job accepted; poll the status URL in Content-Location."));
             group.MapPost(path, KickOffPost).WithName($"KickOff{level}BulkExportPost")
                 .WithSummary($"Bulk Data export kick-off ({level.ToLowerInvariant()} level), parameters in the body")
                 .WithDescription("""
@@ -54,7 +54,7 @@ public static class BulkExportEndpoints
                 .Produces<JsonObject>(StatusCodes.Status202Accepted, FhirSystems.MediaType)
                 .Produces<JsonObject>(StatusCodes.Status400BadRequest, FhirSystems.MediaType)
                 .WithRequestExample(ParametersExample)
-                .WithResponseExample(StatusCodes.Status202Accepted, Accepted("Export job accepted; poll the status URL in Content-Location."));
+                .WithResponseExample(StatusCodes.Status202Accepted, () => Accepted("Export job accepted; poll the status URL in Content-Location."));
         }
 
         group.MapGet(StatusPath + "/{id:guid}", Status).WithName("GetBulkExportStatus")
@@ -77,7 +77,7 @@ public static class BulkExportEndpoints
             .WithDescription("Cancels the job and deletes what it recorded: 202, after which its status URL and files are 404.")
             .Produces<JsonObject>(StatusCodes.Status202Accepted, FhirSystems.MediaType)
             .Produces<JsonObject>(StatusCodes.Status404NotFound, FhirSystems.MediaType)
-            .WithResponseExample(StatusCodes.Status202Accepted, Accepted("The export job was cancelled."));
+            .WithResponseExample(StatusCodes.Status202Accepted, () => Accepted("The export job was cancelled."));
 
         group.MapGet(FilePath + "/{id:guid}/{type}", File).WithName("GetBulkExportFile")
             .WithSummary("A Bulk Data export file")
