@@ -32,7 +32,7 @@ public sealed class AuditStamping(TimeProvider clock) : SaveChangesInterceptor
     {
         if (context is not RegistryDb db) return;
         // EF Core detects changes after this interceptor, before it saves. Detecting once here, and not again on each
-        // Entries() below, took a tenth of a whole-case write's CPU in the API (docs/performance.md).
+        // Entries() below, had taken a tenth of the API's CPU in the mixed load (docs/performance.md).
         db.ChangeTracker.DetectChanges();
         var detecting = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
