@@ -8,7 +8,7 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- summary-authority [--cases 2000] [--singles 300] [--rounds 3] [--pg-port 57310]
 /// dotnet run --project tests/Registry.Load -c Release -- fhir [--cases 1000000] [--small 10000] [--pg-port P] [--api-port P] [--out FILE]
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40] [--pids API_PID,POSTMASTER_PID]
-/// dotnet run --project tests/Registry.Load -c Release -- replica-writes --url URL --connection "Host=..." [--seconds 20] [--warmup 20] [--writers 8] [--analysts 4]
+/// dotnet run --project tests/Registry.Load -c Release -- replica-writes --url URL [--analytics-url URL] --connection "Host=..." [--seconds 20] [--warmup 20] [--writers 8] [--analysts 4]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
 /// dotnet run --project tests/Registry.Load -c Release -- time-to-improvement --connection "Host=..." --url http://127.0.0.1:5080 [--calls 15]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url URL --cases 20000 --stream-mb 1024 --pid API_PID
@@ -79,9 +79,14 @@ public static class LoadTool
                 await using var db = NpgsqlDataSource.Create(Option("--connection", ""));
                 await using var connection = await db.OpenConnectionAsync();
                 var hospitals = (await Dapper.SqlMapper.QueryAsync<Guid>(connection, "SELECT id FROM hospitals WHERE synthetic")).ToList();
-                using var api = new HttpClient { BaseAddress = new Uri(Option("--url", "http://127.0.0.1:5080")), Timeout = TimeSpan.FromMinutes(2) };
-                api.DefaultRequestHeaders.Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey));
-                await ReplicaWrites.RunAsync(api, hospitals, int.Parse(Option("--writers", "8")), int.Parse(Option("--analysts", "4")),
+                HttpClient Client(string url) => new()
+                {
+                    BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2),
+                    DefaultRequestHeaders = { Authorization = new("Bearer", Option("--key", Bench.DevelopmentAdminKey)) },
+                };
+                using var api = Client(Option("--url", "http://127.0.0.1:5080"));
+                using var analyticsApi = Client(Option("--analytics-url", api.BaseAddress!.ToString()));
+                await ReplicaWrites.RunAsync(api, analyticsApi, hospitals, int.Parse(Option("--writers", "8")), int.Parse(Option("--analysts", "4")),
                     TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))), TimeSpan.FromSeconds(double.Parse(Option("--warmup", "20"))),
                     Console.WriteLine, Log);
                 return 0;

@@ -19,8 +19,10 @@ public static class ReplicaWrites
         "/api/v1/analytics/outcomes-by-drug?sex=female&minAge=40&maxAge=60",
     ];
 
+    /// <param name="analyticsApi">Where the analytics clients call: the writers' API, or another instance of it (as a
+    /// deployment with several API instances would serve them).</param>
     /// <param name="warmUp">Writes run this long unmeasured first: the write path's first seconds are JIT compilation.</param>
-    public static async Task RunAsync(HttpClient api, IReadOnlyList<Guid> hospitals, int writers, int analysts, TimeSpan window,
+    public static async Task RunAsync(HttpClient api, HttpClient analyticsApi, IReadOnlyList<Guid> hospitals, int writers, int analysts, TimeSpan window,
         TimeSpan warmUp, Action<string> line, Action<string> log)
     {
         var synth = new SyntheticCases(17);
@@ -46,7 +48,7 @@ public static class ReplicaWrites
             {
                 try
                 {
-                    using var response = await api.GetAsync(Analytics[i % Analytics.Length], stop.Token);
+                    using var response = await analyticsApi.GetAsync(Analytics[i % Analytics.Length], stop.Token);
                     if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failed);
                     Interlocked.Increment(ref calls);
                 }
