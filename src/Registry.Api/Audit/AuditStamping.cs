@@ -17,20 +17,21 @@ public sealed class AuditStamping(TimeProvider clock) : SaveChangesInterceptor
 {
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        Stamp(eventData.Context);
+        // The synchronous save has no RegistryDb step after it: its audit rows are saved as entities.
+        if (eventData.Context is RegistryDb db) db.AuditLog.AddRange(Stamp(db));
         return result;
     }
 
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
         DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Stamp(eventData.Context);
+        // RegistryDb.SaveChangesAsync stores them, in one INSERT, after EF Core's statements and before the commit.
+        if (eventData.Context is RegistryDb db) db.PendingAudit = Stamp(db);
         return ValueTask.FromResult(result);
     }
 
-    private void Stamp(DbContext? context)
+    private List<AuditEntry> Stamp(RegistryDb db)
     {
-        if (context is not RegistryDb db) return;
         // EF Core detects changes after this interceptor, before it saves. Detecting once here, and not again on each
         // Entries() below, had taken a tenth of the API's CPU in the mixed load (docs/performance.md).
         db.ChangeTracker.DetectChanges();
@@ -54,7 +55,7 @@ public sealed class AuditStamping(TimeProvider clock) : SaveChangesInterceptor
                     audited.Add(write);
                 if (entry is { Entity: Drugs.Drug added, State: EntityState.Added }) added.CreatedAt = now;
             }
-            db.AuditLog.AddRange(audited);
+            return audited;
         }
         finally
         {

@@ -62,14 +62,41 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
         }
     }
 
-    /// <summary>Saves (stamped and audited by Audit/AuditStamping), and refuses to report success for writes a dead connection lost.</summary>
-    public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
+    /// <summary>The audit rows of the save in progress, from Audit/AuditStamping; stored by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.</summary>
+    internal List<AuditEntry> PendingAudit { get; set; } = [];
+
+    /// <summary>
+    /// Saves (stamped by Audit/AuditStamping) and stores the save's audit rows in one INSERT in the same transaction:
+    /// the caller's, else one of its own, where EF Core would have opened one. Refuses to report success for writes a
+    /// dead connection lost.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        var transaction = Database.CurrentTransaction;
-        var saved = await base.SaveChangesAsync(cancellationToken);
-        // Inside a caller's transaction EF Core releases a savepoint last, and ignores a failure to: a connection that
-        // died just then would report success for writes that can no longer commit.
-        if (transaction is not null) TransactionLostException.ThrowIfLost(Database, transaction);
-        return saved;
+        if (Database.CurrentTransaction is { } transaction)
+        {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            // Inside a caller's transaction EF Core releases a savepoint last, and ignores a failure to: a connection that
+            // died just then would report success for writes that can no longer commit.
+            TransactionLostException.ThrowIfLost(Database, transaction);
+            await AuditRows.InsertAsync(this, TakePendingAudit(), cancellationToken);
+            return saved;
+        }
+        return await Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var own = await Database.BeginTransactionAsync(ct);
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+            TransactionLostException.ThrowIfLost(Database, own);
+            await AuditRows.InsertAsync(this, TakePendingAudit(), ct);
+            await own.CommitAsync(ct);
+            if (acceptAllChangesOnSuccess) ChangeTracker.AcceptAllChanges();
+            return saved;
+        }, cancellationToken);
+    }
+
+    private List<AuditEntry> TakePendingAudit()
+    {
+        var rows = PendingAudit;
+        PendingAudit = [];
+        return rows;
     }
 }

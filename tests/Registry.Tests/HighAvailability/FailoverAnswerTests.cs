@@ -30,7 +30,9 @@ public sealed class FailoverAnswerTests(RegistryApp app) : ApiTests(app)
         }
         finally
         {
-            await app.ExecuteAsync($"ALTER DATABASE {database} RESET default_transaction_read_only");
+            // Read-write explicitly: a pooled connection may have been replaced meanwhile (another class's outage
+            // test clears the pools), and a new one starts read-only like the write it prepared.
+            await app.ExecuteAsync($"BEGIN; SET TRANSACTION READ WRITE; ALTER DATABASE {database} RESET default_transaction_read_only; COMMIT");
         }
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM cases WHERE source_case_id = 'READ-ONLY-1'"));
     }
