@@ -26,12 +26,8 @@ public static class CaseChildSaving
             return;
         }
 
-        // Entities saving adds (the audit rows): an attempt that failed added them already, and the next adds them again.
-        var pending = db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToHashSet();
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            foreach (var added in db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added && !pending.Contains(e.Entity)).ToList())
-                added.State = EntityState.Detached;
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
             foreach (var columns in derived) await columns.RefreshAsync(db, caseId, childType, ct);
