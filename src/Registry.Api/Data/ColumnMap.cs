@@ -33,6 +33,21 @@ public sealed class ColumnMap<T>(string table, Func<T> create, IReadOnlyList<Col
         await copy.CompleteAsync(ct);
     }
 
+    /// <summary>
+    /// The rows in one INSERT … SELECT FROM unnest, an array per column: for a few rows inside an open transaction on a
+    /// table under row-level security, where COPY FROM is refused (bulk ingest copies into a staging table instead).
+    /// </summary>
+    public async Task InsertAsync(NpgsqlConnection connection, IReadOnlyCollection<T> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await using var command = new NpgsqlCommand(InsertSql, connection);
+        foreach (var column in columns) command.Parameters.Add(column.Array(rows));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private string InsertSql => field ??=
+        $"INSERT INTO {table} ({ColumnList}) SELECT * FROM unnest({string.Join(", ", columns.Select((_, i) => $"${i + 1}"))})";
+
     /// <summary>The entity in the reader's current row, which selected <see cref="ColumnList"/>.</summary>
     public T Read(NpgsqlDataReader reader)
     {
@@ -47,6 +62,9 @@ public sealed class ColumnMap<T>(string table, Func<T> create, IReadOnlyList<Col
         public NpgsqlDbType Type => type;
         public abstract Task WriteAsync(NpgsqlBinaryImporter copy, T row, CancellationToken ct);
         public abstract void Read(T row, NpgsqlDataReader reader, int ordinal);
+
+        /// <summary>This column of every row, as one array parameter (see <see cref="InsertAsync"/>).</summary>
+        public abstract NpgsqlParameter Array(IEnumerable<T> rows);
     }
 
     private sealed class Value<TValue>(string name, NpgsqlDbType type, Func<T, TValue> get, Action<T, TValue> set) : Column(name, type)
@@ -55,6 +73,10 @@ public sealed class ColumnMap<T>(string table, Func<T> create, IReadOnlyList<Col
 
         public override void Read(T row, NpgsqlDataReader reader, int ordinal) =>
             set(row, reader.IsDBNull(ordinal) ? default! : reader.GetFieldValue<TValue>(ordinal));
+
+        public override NpgsqlParameter Array(IEnumerable<T> rows) => Type.HasFlag(NpgsqlDbType.Array)
+            ? throw new NotSupportedException($"Column {Name} holds arrays, which unnest would flatten into one.")
+            : new() { Value = rows.Select(get).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | Type };
     }
 
     private sealed class Json<TItem>(string name, Func<T, List<TItem>> get, Action<T, List<TItem>> set) : Column(name, NpgsqlDbType.Jsonb)
@@ -64,6 +86,12 @@ public sealed class ColumnMap<T>(string table, Func<T> create, IReadOnlyList<Col
 
         public override void Read(T row, NpgsqlDataReader reader, int ordinal) =>
             set(row, JsonSerializer.Deserialize<List<TItem>>(reader.GetString(ordinal), StoredJson) ?? []);
+
+        public override NpgsqlParameter Array(IEnumerable<T> rows) => new()
+        {
+            Value = rows.Select(row => JsonSerializer.Serialize(get(row), StoredJson)).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        };
     }
 
     /// <summary>How EF stores the owned measurements and adjustments in their jsonb columns (Data/Configurations): camelCase, nulls kept.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Registry.Api.Audit;
 using Registry.Api.Cases;
 using Registry.Api.Common;
@@ -73,30 +74,26 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         if (Database.CurrentTransaction is { } transaction)
-        {
-            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-            // Inside a caller's transaction EF Core releases a savepoint last, and ignores a failure to: a connection that
-            // died just then would report success for writes that can no longer commit.
-            TransactionLostException.ThrowIfLost(Database, transaction);
-            await AuditRows.InsertAsync(this, TakePendingAudit(), cancellationToken);
-            return saved;
-        }
+            return await SaveAndAuditAsync(transaction, acceptAllChangesOnSuccess, cancellationToken);
         return await Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             await using var own = await Database.BeginTransactionAsync(ct);
-            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
-            TransactionLostException.ThrowIfLost(Database, own);
-            await AuditRows.InsertAsync(this, TakePendingAudit(), ct);
+            var saved = await SaveAndAuditAsync(own, acceptAllChangesOnSuccess: false, ct);
             await own.CommitAsync(ct);
             if (acceptAllChangesOnSuccess) ChangeTracker.AcceptAllChanges();
             return saved;
         }, cancellationToken);
     }
 
-    private List<AuditEntry> TakePendingAudit()
+    private async Task<int> SaveAndAuditAsync(IDbContextTransaction transaction, bool acceptAllChangesOnSuccess, CancellationToken ct)
     {
-        var rows = PendingAudit;
+        var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        // Inside a transaction EF Core releases a savepoint last, and ignores a failure to: a connection that died just
+        // then would report success for writes that can no longer commit, and the INSERT below would fail untransiently.
+        TransactionLostException.ThrowIfLost(Database, transaction);
+        var audited = PendingAudit;
         PendingAudit = [];
-        return rows;
+        await Tables.AuditLog.InsertAsync((Npgsql.NpgsqlConnection)Database.GetDbConnection(), audited, ct);
+        return saved;
     }
 }
