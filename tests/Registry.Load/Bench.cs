@@ -82,7 +82,7 @@ public static partial class Bench
     /// <summary>The mixed CRUD load driven by wrk: templates for its POST and PUT bodies from the synthetic generator.</summary>
     /// <param name="processes">Count only these processes' CPU and their children's (see <see cref="CpuTime"/>); all when null.</param>
     public static async Task<MixedRun> MixedCrudWithWrkAsync(Uri api, Guid[] ids, IReadOnlyList<Guid> hospitals, TimeSpan duration, TimeSpan warmUp,
-        IReadOnlySet<int>? processes = null)
+        IReadOnlySet<int>? processes = null, Mix? mix = null)
     {
         var synth = new SyntheticCases(13);
         var run = DateTime.UtcNow.ToString("HHmmss");
@@ -105,7 +105,7 @@ public static partial class Bench
         await File.WriteAllLinesAsync(postsFile, posts);
         try
         {
-            var script = Wrk.MixedCrud(idsFile, postsFile, put, ListFilters.Select(Query), DevelopmentAdminKey);
+            var script = Wrk.MixedCrud(idsFile, postsFile, put, ListFilters.Select(Query), DevelopmentAdminKey, mix ?? Mix.Default);
             if (warmUp > TimeSpan.Zero) await Wrk.RunAsync(api, 32, warmUp, script);
             var measured = Wrk.RunAsync(api, 32, duration, script);
             await Task.Delay(TimeSpan.FromSeconds(1));

@@ -8,6 +8,7 @@ namespace Registry.Load;
 /// dotnet run --project tests/Registry.Load -c Release -- summary-authority [--cases 2000] [--singles 300] [--rounds 3] [--pg-port 57310]
 /// dotnet run --project tests/Registry.Load -c Release -- fhir [--cases 1000000] [--small 10000] [--pg-port P] [--api-port P] [--out FILE]
 /// dotnet run --project tests/Registry.Load -c Release -- mixed --url http://127.0.0.1:5080 --connection "Host=..." [--seconds 20] [--warmup 40] [--pids API_PID,POSTMASTER_PID]
+///     [--mix 60,15,15,10]  (percent of whole-case GETs, list pages, POSTs and PUTs)
 /// dotnet run --project tests/Registry.Load -c Release -- replica-writes --url URL [--analytics-url URL] --connection "Host=..." [--seconds 20] [--warmup 20] [--writers 8] [--analysts 4]
 /// dotnet run --project tests/Registry.Load -c Release -- ingest --connection "Host=..." --url http://127.0.0.1:5092 --cases 2000 [--rounds 3] [--key KEY]
 /// dotnet run --project tests/Registry.Load -c Release -- time-to-improvement --connection "Host=..." --url http://127.0.0.1:5080 [--calls 15]
@@ -67,7 +68,8 @@ public static class LoadTool
                     TimeSpan.FromSeconds(double.Parse(Option("--seconds", "20"))),
                     TimeSpan.FromSeconds(double.Parse(Option("--warmup", Bench.MixedWarmUp.TotalSeconds.ToString()))),
                     // On a shared machine: only the API's and this PostgreSQL's CPU, not every dotnet and postgres process.
-                    Option("--pids", "") is { Length: > 0 } pids ? pids.Split(',').Select(int.Parse).ToHashSet() : null);
+                    Option("--pids", "") is { Length: > 0 } pids ? pids.Split(',').Select(int.Parse).ToHashSet() : null,
+                    Mix.Parse(Option("--mix", "60,15,15,10")));
                 var (m, cores) = (run.Load, Environment.ProcessorCount);
                 Console.WriteLine($"{m.PerSecond:N0} requests/s ({m.PerSecond / cores:N0} per core), p50 {m.P50Ms:N1} ms, p99 {m.P99Ms:N1} ms, {m.Errors} errors");
                 Console.WriteLine($"CPU per request: {run.CpuSummary()}; PostgreSQL alone caps this mix at {run.DatabaseCeiling(cores) / cores:N0} per core");
@@ -126,7 +128,7 @@ public static class LoadTool
             default:
                 Console.Error.WriteLine("usage: generate --connection CS --cases N [--seed S] [--force] | bench [--cases N] [--small N] [--seconds S] [--out FILE]" +
                     " | ingest --connection CS --url URL [--cases N] [--rounds R] [--key K] [--stream-mb MB --pid API_PID]" +
-                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] [--pids API_PID,POSTMASTER_PID] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
+                    " | mixed --connection CS --url URL [--seconds S] [--warmup S] [--pids API_PID,POSTMASTER_PID] [--mix GET,LIST,POST,PUT] | bulkdata --connection CS --url URL --pid API_PID [--types T,U]" +
                     " | fhir-read --connection CS --url URL [--seconds S]" +
                     " | time-to-improvement --connection CS --url URL [--calls N]" +
                     " | replica-writes --connection CS --url URL [--seconds S] [--warmup S] [--writers N] [--analysts N]");

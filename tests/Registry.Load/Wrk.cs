@@ -50,7 +50,10 @@ public static partial class Wrk
     /// </summary>
     /// <param name="postTemplatesFile">Case documents, one per line, holding __SERIAL__ where a unique value goes.</param>
     /// <param name="putTemplate">A case document holding "__PATIENT__", "__HOSPITAL__" and "__SOURCE__".</param>
-    public static string MixedCrud(string idsFile, string postTemplatesFile, string putTemplate, IEnumerable<string> listQueries, string apiKey) =>
+    /// <param name="mix">Percentages of whole-case GETs, list pages, POSTs and PUTs, adding up to 100. A PUT needs a case
+    /// this thread has read: with no GETs in the mix it reads one first, and that read is counted as a request.</param>
+    public static string MixedCrud(string idsFile, string postTemplatesFile, string putTemplate, IEnumerable<string> listQueries, string apiKey,
+        Mix mix) =>
         Prologue(idsFile, apiKey) + $$"""
         local posts = {}
         for line in io.lines("{{postTemplatesFile}}") do posts[#posts + 1] = line end
@@ -62,16 +65,16 @@ public static partial class Wrk
         function request()
           n = n + 1
           local roll = (n * 37) % 100
-          if roll >= 90 and #pending > 0 then
+          if roll >= {{100 - mix.Put}} and #pending > 0 then
             local c = table.remove(pending)
             local body = put:gsub('"__PATIENT__"', '"' .. c.patient .. '"'):gsub('"__HOSPITAL__"', '"' .. c.hospital .. '"')
                             :gsub('"__SOURCE__"', c.source)
             return wrk.format("PUT", "/api/v1/cases/" .. c.id,
               { ["Authorization"] = auth, ["Content-Type"] = "application/json", ["If-Match"] = c.etag }, body)
-          elseif roll >= 75 and roll < 90 then
+          elseif roll >= {{mix.Get + mix.List}} and roll < {{100 - mix.Put}} then
             local body = posts[n % #posts + 1]:gsub("__SERIAL__", started .. "-" .. tid .. "-" .. n)
             return wrk.format("POST", "/api/v1/cases", { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body)
-          elseif roll >= 60 and roll < 75 then
+          elseif roll >= {{mix.Get}} and roll < {{mix.Get + mix.List}} then
             return wrk.format("GET", "/api/v1/cases?limit=20&" .. queries[n % #queries + 1])
           end
           return wrk.format("GET", "/api/v1/cases/" .. nextId())
@@ -108,8 +111,11 @@ public static partial class Wrk
 
     internal static Measurement Parse(string output, TimeSpan duration)
     {
-        var requests = long.Parse(RequestsLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
-        var seconds = double.Parse(RequestsLine().Match(output).Groups[2].Value, CultureInfo.InvariantCulture);
+        var line = RequestsLine().Match(output);
+        var requests = long.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
+        // wrk prints its run time as "59.99s", "1.00m" or "1.00h".
+        var seconds = double.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture)
+            * line.Groups[3].Value switch { "m" => 60, "h" => 3600, _ => 1 };
         long errors = 0;
         if (NonSuccessLine().Match(output) is { Success: true } non2xx) errors += long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture);
         if (SocketErrorsLine().Match(output) is { Success: true } socket)
@@ -126,7 +132,7 @@ public static partial class Wrk
         return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
 
-    [GeneratedRegex(@"(\d+) requests in ([\d.]+)s")]
+    [GeneratedRegex(@"(\d+) requests in ([\d.]+)(s|m|h)")]
     private static partial Regex RequestsLine();
 
     [GeneratedRegex(@"Non-2xx or 3xx responses: (\d+)")]
@@ -134,4 +140,19 @@ public static partial class Wrk
 
     [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
     private static partial Regex SocketErrorsLine();
+}
+
+/// <summary>The shares of the mixed load, in percent: whole-case GETs, filtered list pages, POSTs and PUTs.</summary>
+public sealed record Mix(int Get, int List, int Post, int Put)
+{
+    public static readonly Mix Default = new(60, 15, 15, 10);
+
+    /// <summary>"60,15,15,10" (GET, list, POST, PUT).</summary>
+    public static Mix Parse(string text)
+    {
+        var parts = text.Split(',').Select(int.Parse).ToArray();
+        if (parts.Length != 4 || parts.Any(p => p < 0) || parts.Sum() != 100)
+            throw new ArgumentException($"--mix takes four percentages adding up to 100 (GET,list,POST,PUT), not '{text}'");
+        return new Mix(parts[0], parts[1], parts[2], parts[3]);
+    }
 }
