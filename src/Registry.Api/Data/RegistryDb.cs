@@ -78,7 +78,19 @@ public sealed class RegistryDb(DbContextOptions<RegistryDb> options) : DbContext
         return await Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             await using var own = await Database.BeginTransactionAsync(ct);
-            var saved = await SaveAndAuditAsync(own, acceptAllChangesOnSuccess: false, ct);
+            // EF Core wraps a save inside a transaction in a savepoint, so that its caller may go on after a failure.
+            // Nobody goes on in this one: a failure rolls it all back. The savepoint cost two statements and a
+            // subtransaction per write.
+            Database.AutoSavepointsEnabled = false;
+            int saved;
+            try
+            {
+                saved = await SaveAndAuditAsync(own, acceptAllChangesOnSuccess: false, ct);
+            }
+            finally
+            {
+                Database.AutoSavepointsEnabled = true;
+            }
             await own.CommitAsync(ct);
             if (acceptAllChangesOnSuccess) ChangeTracker.AcceptAllChanges();
             return saved;
