@@ -66,6 +66,7 @@ var api = app.MapGroup("/api/v1")
     .RequireRateLimiting(RateLimiting.PerKey)
     .WithKnownQueryParameters() // first: an unknown parameter is refused before the values are judged
     .WithValidation()
+    .WithAcceptNegotiation() // a request the route cannot answer acceptably is refused before any work is done
     .WithETags();
 api.MapHospitals();
 api.MapPatients();

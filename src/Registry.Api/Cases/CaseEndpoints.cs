@@ -22,6 +22,7 @@ public static class CaseEndpoints
         var group = routes.MapGroup("/cases").WithTags("Cases");
 
         group.MapGet("/", List).WithName("ListCases")
+            .WithNotAcceptableHint("For CSV or NDJSON, GET /api/v1/cases/export?format=csv (or ndjson) takes the same filters.")
             .WithSummary("Search cases")
             .WithDescription("""
                 Cases matching every filter given, one page at a time (keyset paging: pass `nextCursor` back as

@@ -27,7 +27,7 @@ public static class FhirEndpoints
 {
     public static RouteGroupBuilder MapFhir(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("FHIR");
+        var group = routes.MapGroup("").WithTags("FHIR").WithoutAcceptNegotiation();
 
         group.MapGet("/cases/{id:guid}/fhir", GetCase).WithName("GetCaseAsFhir")
             .WithSummary("Get a case as a FHIR R4 Bundle")

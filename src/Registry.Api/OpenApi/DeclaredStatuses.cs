@@ -12,7 +12,8 @@ namespace Registry.Api.OpenApi;
 /// <summary>
 /// The one place that declares the error statuses an operation can answer, derived from what the endpoint is
 /// rather than listed per route: a JSON body can be malformed (400), too large (413) or of another media type (415);
-/// query parameters can be malformed or unknown to the route (400, on every route that refuses unknown ones); a path id can name nothing (404); a key can be missing (401), of a
+/// query parameters can be malformed or unknown to the route (400, on every route that refuses unknown ones); Accept can
+/// rule out the JSON a route answers (406); a path id can name nothing (404); a key can be missing (401), of a
 /// role that may not do this (403) or over its rate (429); If-Match can be missing (428) or stale (412); an
 /// Idempotency-Key can be in use (409) or reused with another body (422); and whatever reads the database can
 /// find it unavailable (503: every authenticated route, since the key itself is looked up there).
@@ -32,6 +33,8 @@ public sealed class DeclaredStatuses : IOperationFilter
         var jsonBody = operation.RequestBody?.Content?.Keys.Any(k => k is "application/json" || k.EndsWith("+json", StringComparison.Ordinal)) == true;
         if (jsonBody || parameters.Any(p => p.Source == BindingSource.Query) || metadata.OfType<KnownQueryParameters.Marker>().Any())
             Add(operation, context, 400, "The request has invalid fields or query parameters: `errors` names each (a body member by its JSON path).");
+        if (AcceptNegotiation.Applies(metadata))
+            Add(operation, context, 406, "The Accept header does not allow application/json, the only media type this operation answers.");
         if (parameters.Any(p => p.Source == BindingSource.Path))
             Add(operation, context, 404, "No resource has this id (or it belongs to another hospital).");
         if (hasBody)
