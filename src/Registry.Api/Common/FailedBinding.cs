@@ -14,8 +14,11 @@ namespace Registry.Api.Common;
 /// </summary>
 public static class FailedBinding
 {
-    /// <summary>A route, query or header value that does not parse: the parameter's name, the value sent, its type.</summary>
-    public sealed record Unparsable(string Name, string Value, Type Type);
+    /// <summary>
+    /// A route, query or header value that does not parse: the parameter's name, the values sent (more than one when
+    /// a one-value parameter was repeated, which binding joins with commas), its type.
+    /// </summary>
+    public sealed record Unparsable(string Name, StringValues Values, Type Type);
 
     public static Unparsable? FindUnparsable(HttpContext context)
     {
@@ -23,7 +26,8 @@ public static class FailedBinding
         {
             var type = Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type;
             if (type == typeof(string) || TryParser(type) is not { } parses) continue;
-            if (Sent(context, parameter).FirstOrDefault() is { } value && !parses(value)) return new(parameter.Name, value, type);
+            var sent = Sent(context, parameter);
+            if (sent.Count > 1 || (sent.FirstOrDefault() is { } value && !parses(value))) return new(parameter.Name, sent, type);
         }
         return null;
     }

@@ -42,7 +42,8 @@ public sealed class ProblemExceptionHandler(
             Problem(413, "Request body too large.", "The body exceeds the size this endpoint accepts."),
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
             when FailedBinding.FindUnparsable(context) is { } failed =>
-            Invalid(JsonNamingPolicy.CamelCase.ConvertName(failed.Name), $"'{failed.Value}' is not a valid {Describe(failed.Type)}."),
+            Invalid(JsonNamingPolicy.CamelCase.ConvertName(failed.Name), failed.Values.Count > 1
+                ? KnownQueryParameters.GivenMoreThanOnce(failed.Values) : $"'{failed.Values}' is not a valid {Describe(failed.Type)}."),
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
             when FailedBinding.IsMissingBody(context) => Invalid("$", "A JSON body is required."),
         BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request.", bad.Message),

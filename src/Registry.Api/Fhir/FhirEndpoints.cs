@@ -27,7 +27,7 @@ public static class FhirEndpoints
 {
     public static RouteGroupBuilder MapFhir(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("FHIR").WithoutAcceptNegotiation();
+        var group = routes.MapGroup("").WithTags("FHIR").WithoutAcceptNegotiation().AllowingRepeatedQueryParameters();
 
         group.MapGet("/cases/{id:guid}/fhir", GetCase).WithName("GetCaseAsFhir")
             .WithSummary("Get a case as a FHIR R4 Bundle")

@@ -14,7 +14,7 @@ public static class FhirRestEndpoints
 {
     public static RouteGroupBuilder MapFhirRest(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/fhir").WithTags("FHIR").WithoutAcceptNegotiation();
+        var group = routes.MapGroup("/fhir").WithTags("FHIR").WithoutAcceptNegotiation().AllowingRepeatedQueryParameters();
 
         group.MapGet("/{type}", Search).WithName("SearchFhirResources")
             .WithSummary("Search resources of one type")

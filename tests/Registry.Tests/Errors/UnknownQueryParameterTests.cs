@@ -69,4 +69,26 @@ public sealed class UnknownQueryParameterTests(RegistryApp app) : ApiTests(app)
 
         Assert.Contains("_since", names);
     }
+
+    [Theory]
+    [InlineData("/api/v1/cases?drug=gabapentin&drug=carbamazepine", "drug")]
+    [InlineData("/api/v1/cases/export?sex=male&sex=female", "sex")]
+    [InlineData("/api/v1/analytics/outcomes-by-drug?minAge=1&minAge=2", "minAge")]
+    [InlineData("/api/v1/patients?limit=5&limit=5", "limit")]
+    public async Task A_parameter_taking_one_value_given_twice_is_a_400_naming_both_values_not_a_search_for_them_joined(string path, string name)
+    {
+        var response = await Client.GetAsync(path);
+
+        var message = (await response.ReadValidationProblem(name)).GetProperty(name)[0].GetString()!;
+        Assert.Contains("Given 2 times", message);
+        Assert.DoesNotContain(",carbamazepine", message);
+    }
+
+    [Fact]
+    public async Task The_fhir_routes_still_take_a_repeated_parameter()
+    {
+        var response = await Client.GetAsync("/api/v1/fhir/Condition?_lastUpdated=ge2000-01-01&_lastUpdated=le2100-01-01&_count=1");
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 }
