@@ -97,7 +97,12 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
             if (LastUpdatedBound.Parse(text) is { } parsedBounds) bounds.AddRange(parsedBounds);
             else issues.Add(new FhirIssue("invalid", "_lastUpdated", $"'{text}' is not an instant or date (yyyy-MM-dd), optionally prefixed gt, ge, lt, le or eq."));
         }
-        if (query.Gender is not (null or "male" or "female" or "other" or "unknown"))
+        // A comma is FHIR's OR list, and a repeat its AND (binding joins a repeat with a comma too). Neither is
+        // supported; answered as one value, either would silently find nothing.
+        foreach (var (name, value) in new[] { ("_id", query.Id), ("identifier", query.Identifier), ("gender", query.Gender), ("code", query.Code), ("subject", query.Subject) })
+            if (value?.Contains(',') == true)
+                issues.Add(new FhirIssue("not-supported", name, $"'{value}': a list of values ('a,b', or {name} given more than once) is not supported; search once per value."));
+        if (query.Gender is not (null or "male" or "female" or "other" or "unknown") && query.Gender?.Contains(',') != true)
             issues.Add(new FhirIssue("invalid", "gender", "Use male, female, other or unknown."));
         Guid? subject = null;
         if (query.Subject is { } s)

@@ -147,6 +147,10 @@ public sealed class FhirRestTests(RegistryApp app) : IClassFixture<RegistryApp>
     [InlineData("Condition?_cursor=nonsense", "_cursor")]
     [InlineData("Encounter?_lastUpdated=yesterday", "_lastUpdated")]
     [InlineData("Observation?code=http://loinc.org|8310-5", "subject")]
+    [InlineData("Condition?code=13753008,G51.3", "code")]
+    [InlineData("Condition?code=13753008&code=G51.3", "code")]
+    [InlineData("Patient?gender=male,female", "gender")]
+    [InlineData("Encounter?_id=0195f1a0-0000-7000-8000-000000000001,0195f1a0-0000-7000-8000-000000000002", "_id")]
     public async Task Unsupported_or_malformed_search_parameters_are_a_400_operation_outcome_naming_them(string query, string parameter) =>
         await (await _client.GetAsync($"/api/v1/fhir/{query}")).ReadOutcome(HttpStatusCode.BadRequest, parameter);
 
