@@ -100,9 +100,10 @@ public sealed class FhirSearch(FhirResources resources, CallerDataSource dataSou
         // A comma is FHIR's OR list, and a repeat its AND (binding joins a repeat with a comma too). Neither is
         // supported; answered as one value, either would silently find nothing.
         foreach (var (name, value) in new[] { ("_id", query.Id), ("identifier", query.Identifier), ("gender", query.Gender), ("code", query.Code), ("subject", query.Subject) })
-            if (value?.Contains(',') == true)
-                issues.Add(new FhirIssue("not-supported", name, $"'{value}': a list of values ('a,b', or {name} given more than once) is not supported; search once per value."));
-        if (query.Gender is not (null or "male" or "female" or "other" or "unknown") && query.Gender?.Contains(',') != true)
+            if (value is not null && Token.IsList(value))
+                issues.Add(new FhirIssue("not-supported", name,
+                    $"'{value}': a list of values ('a,b', or {name} given more than once) is not supported; search once per value (a comma in a value is written \\,)."));
+        if (query.Gender is not (null or "male" or "female" or "other" or "unknown") && !Token.IsList(query.Gender))
             issues.Add(new FhirIssue("invalid", "gender", "Use male, female, other or unknown."));
         Guid? subject = null;
         if (query.Subject is { } s)

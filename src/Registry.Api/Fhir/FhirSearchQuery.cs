@@ -45,14 +45,22 @@ public sealed class FhirSearchQuery
     }.Where(p => p.Value is not null).Select(p => p.Name);
 }
 
-/// <summary>A token parameter: system|code, |code (no system) or code (any system).</summary>
-public sealed record Token(string? System, string Code, bool AnySystem)
+/// <summary>A token parameter: system|code, |code (no system) or code (any system). A comma in the code is written \,.</summary>
+public sealed partial record Token(string? System, string Code, bool AnySystem)
 {
     public static Token Parse(string text)
     {
         var bar = text.IndexOf('|');
-        return bar < 0 ? new Token(null, text, true) : new Token(bar == 0 ? null : text[..bar], text[(bar + 1)..], false);
+        return bar < 0 ? new Token(null, Unescape(text), true) : new Token(bar == 0 ? null : text[..bar], Unescape(text[(bar + 1)..]), false);
     }
+
+    /// <summary>True when the value holds a comma that is not escaped: FHIR's list of values.</summary>
+    public static bool IsList(string value) => UnescapedComma().IsMatch(value);
+
+    private static string Unescape(string code) => code.Replace(@"\,", ",");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\\),")]
+    private static partial System.Text.RegularExpressions.Regex UnescapedComma();
 
     public bool Matches(Hl7.Fhir.Model.CodeableConcept? concept) =>
         concept?.Coding.Any(c => c.Code == Code && (AnySystem || c.System == System)) == true;

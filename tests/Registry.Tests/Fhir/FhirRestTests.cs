@@ -138,6 +138,18 @@ public sealed class FhirRestTests(RegistryApp app) : IClassFixture<RegistryApp>
         Assert.Empty(Ids(await Search($"Encounter?subject={patient}&_lastUpdated=lt{created.UpdatedAt.AddSeconds(-1):yyyy-MM-ddTHH:mm:ssZ}")));
     }
 
+    [Fact]
+    public async Task A_value_holding_a_comma_is_found_when_the_comma_is_escaped_as_fhir_writes_it()
+    {
+        var hospital = await _client.CreateHospitalAsync("Comma Hospital");
+        var created = await _client.CreateCaseAsync(CaseDocuments.Document(hospital, pseudonym: "smith, j", sourceCaseId: "ward 3, bed 12"));
+        var encounter = (await Resources(created.Id.ToString())).First(r => r.GetProperty("resourceType").GetString() == "Encounter").GetProperty("id").GetString();
+
+        Assert.Equal([$"Patient/{created.PatientId}"], Ids(await Search($"Patient?identifier={Uri.EscapeDataString(@"smith\, j")}")));
+        Assert.Equal([$"Encounter/{encounter}"], Ids(await Search($"Encounter?identifier={Uri.EscapeDataString(@"ward 3\, bed 12")}")));
+        await (await _client.GetAsync($"/api/v1/fhir/Patient?identifier={Uri.EscapeDataString("smith, j")}")).ReadOutcome(HttpStatusCode.BadRequest, "identifier");
+    }
+
     [Theory]
     [InlineData("Patient?name=smith", "name")]
     [InlineData("Patient?code=13753008", "code")]
