@@ -35,11 +35,12 @@ public static class KnownQueryParameters
             var single = bound.Where(b => !b.Type.IsArray).Select(b => b.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
             endpoint.FilterFactories.Add((_, next) => invocation =>
             {
-                var http = invocation.HttpContext;
-                return Acceptable(http.Request.Query, known, single)
-                    || (OnlyRepeats(http.Request.Query, known) && http.GetEndpoint()?.Metadata.GetMetadata<RepeatsAllowed>() is not null)
-                    ? next(invocation)
-                    : ValueTask.FromResult<object?>(Refuse(http.Request.Query, known, single));
+                var query = invocation.HttpContext.Request.Query;
+                if (Acceptable(query, known, single)) return next(invocation);
+                // Read here rather than above: a route group's own metadata is added after this convention runs.
+                var repeatsAllowed = invocation.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RepeatsAllowed>() is not null;
+                if (repeatsAllowed && query.Keys.All(known.Contains)) return next(invocation);
+                return ValueTask.FromResult<object?>(Refuse(query, known, repeatsAllowed ? [] : single));
             });
         });
         return builder;
@@ -57,8 +58,6 @@ public static class KnownQueryParameters
             if (!known.Contains(name) || (values.Count > 1 && single.Contains(name))) return false;
         return true;
     }
-
-    private static bool OnlyRepeats(IQueryCollection query, HashSet<string> known) => query.Keys.All(known.Contains);
 
     private static IResult Refuse(IQueryCollection query, IReadOnlySet<string> known, IReadOnlySet<string> single)
     {
