@@ -51,7 +51,7 @@ public static class AcceptNegotiation
             .SelectMany(p => p.ContentTypes).Distinct().ToList() is ["application/json"];
 
     /// <summary>True without an Accept header, or when one of its ranges with a non-zero q covers application/json.</summary>
-    internal static bool AllowsJson(Microsoft.Extensions.Primitives.StringValues accept)
+    private static bool AllowsJson(Microsoft.Extensions.Primitives.StringValues accept)
     {
         if (accept.Count == 0 || accept == "application/json" || accept == "*/*") return true;
         // An unparseable header is not worth refusing a request over; it is answered as if absent.

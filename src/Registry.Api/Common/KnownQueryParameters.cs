@@ -77,10 +77,9 @@ public static class KnownQueryParameters
     private static IEnumerable<(string Name, Type Type)> QueryNames(ParameterInfo parameter, RoutePattern route, IServiceProviderIsService services) =>
         parameter.GetCustomAttribute<AsParametersAttribute>() is not null
             ? parameter.ParameterType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Select(p => (Name: QueryName(p, p.PropertyType, p.Name, route, services), Type: Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType))
+                .Select(p => (Name: QueryName(p, p.PropertyType, p.Name, route, services), Type: p.PropertyType))
                 .Where(b => b.Name is not null).Select(b => (b.Name!, b.Type))
-            : QueryName(parameter, parameter.ParameterType, parameter.Name!, route, services) is { } name
-                ? [(name, Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType)] : [];
+            : QueryName(parameter, parameter.ParameterType, parameter.Name!, route, services) is { } name ? [(name, parameter.ParameterType)] : [];
 
     /// <summary>The query name a parameter or [AsParameters] property binds from, or null when it binds from elsewhere.</summary>
     private static string? QueryName(ICustomAttributeProvider member, Type type, string name, RoutePattern route, IServiceProviderIsService services)
